@@ -1,0 +1,61 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Rendering;
+
+namespace Rotoscope.Cli.Commands;
+
+/// <summary>Options several commands share, and how they turn into <see cref="RotoscopeOptions"/>.</summary>
+internal static class CommandOptions
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Option<InferenceDevice> Device() => new("--device")
+    {
+        Description = "Where models run: Cpu, Cuda (fails clearly without a GPU build) or Auto (CUDA when available, else CPU).",
+        DefaultValueFactory = _ => InferenceDevice.Cpu,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Inference threads (0: one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<string?> DataDirectory() => new("--data-dir")
+    {
+        Description = "Root of the data:// store (default: $ROTOSCOPE_DATA or $XDG_DATA_HOME/rotoscope/data).",
+    };
+
+    public static Rational? ParseRate(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        try
+        {
+            return Rational.Parse(text);
+        }
+        catch (FormatException)
+        {
+            result.AddError($"'{text}' is not a frame rate (examples: 60, 29.97, 30000/1001)");
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            result.AddError($"'{text}' is not a frame rate (examples: 60, 29.97, 30000/1001)");
+            return null;
+        }
+    }
+
+    public static RotoscopeOptions Resolve(CliContext context, string? dataDirectory)
+    {
+        var options = RotoscopeOptions.FromEnvironment(context.Environment, AppContext.BaseDirectory);
+        return dataDirectory is null ? options : options with { DataDirectory = Path.GetFullPath(dataDirectory) };
+    }
+}

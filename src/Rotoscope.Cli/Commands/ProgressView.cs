@@ -1,0 +1,83 @@
+using Rotoscope.Core.Rendering;
+using Spectre.Console;
+
+namespace Rotoscope.Cli.Commands;
+
+/// <summary>Shows a render's progress on stderr: a live bar on a terminal, a plain line per stage and every few seconds otherwise.</summary>
+internal sealed class ProgressView(CliContext context)
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+
+    public Task<RenderResult> FollowAsync(StartedRender render, CancellationToken cancellationToken) =>
+        context.ErrorIsTerminal ? FollowLiveAsync(render, cancellationToken) : FollowPlainAsync(render, cancellationToken);
+
+    private async Task<RenderResult> FollowLiveAsync(StartedRender render, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error) });
+        await console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progress =>
+            {
+                var bar = progress.AddTask("planning", maxValue: 1);
+                while (!render.Tracker.Completion.IsCompleted)
+                {
+                    var state = render.Tracker.Progress;
+                    bar.Description = Describe(state);
+                    bar.MaxValue = Math.Max(1, state.FramesTotal);
+                    bar.Value = Math.Min(state.FramesDone, bar.MaxValue);
+                    await Task.WhenAny(render.Tracker.Completion, Task.Delay(Tick, cancellationToken)).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }).ConfigureAwait(false);
+        return await render.Tracker.Completion.ConfigureAwait(false);
+    }
+
+    private async Task<RenderResult> FollowPlainAsync(StartedRender render, CancellationToken cancellationToken)
+    {
+        await context.Error.WriteLineAsync($"render {render.Plan.RenderId}: {render.Plan.Chain.Name} on {render.Plan.Width}x{render.Plan.Height} at {render.Plan.Fps} fps").ConfigureAwait(false);
+        var lastStage = RenderStage.Queued;
+        var lastLine = TimeSpan.Zero;
+        while (!render.Tracker.Completion.IsCompleted)
+        {
+            var state = render.Tracker.Progress;
+            if (state.Stage != lastStage || state.Elapsed - lastLine >= PlainInterval)
+            {
+                if (state.Stage != RenderStage.Done)
+                {
+                    await context.Error.WriteLineAsync(Describe(state)).ConfigureAwait(false);
+                }
+
+                (lastStage, lastLine) = (state.Stage, state.Elapsed);
+            }
+
+            await Task.WhenAny(render.Tracker.Completion, Task.Delay(Tick, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        return await render.Tracker.Completion.ConfigureAwait(false);
+    }
+
+    private static string Describe(RenderProgress state)
+    {
+        var stage = state.Stage.ToString().ToLowerInvariant();
+        if (state.FramesTotal == 0)
+        {
+            return stage;
+        }
+
+        var text = $"{stage} {state.FramesDone}/{state.FramesTotal} frames";
+        if (state.FramesPerSecond > 0)
+        {
+            text += $", {state.FramesPerSecond:0.#} frames/s";
+        }
+
+        if (state.Remaining is { } remaining)
+        {
+            text += $", ETA {remaining:hh\\:mm\\:ss}";
+        }
+
+        return state.FramesReused > 0 && state.Stage == RenderStage.Stylizing ? $"{text} ({state.FramesReused} reused)" : text;
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Rendering;
+
+namespace Rotoscope.Cli.Commands;
+
+/// <summary><c>rotoscope render INPUT --style STYLE</c>: stylize a video on this machine.</summary>
+internal static class RenderCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var input = new Argument<string>("input") { Description = "Video to stylize: a path, file:// or data:// URI." };
+        var style = new Option<string>("--style", "-s")
+        {
+            Description = "Style: an id (toon), id@version (toon@1.0.0), a chain (mosaic|ink) or an .onnx path/URI.",
+            Required = true,
+        };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write the video (default: beside the input, as NAME.STYLE.EXT)." };
+        var fps = new Option<Rational?>("--fps") { Description = "Output frame rate, e.g. 60 or 30000/1001 (default: the source's).", CustomParser = CommandOptions.ParseRate };
+        var batchSize = new Option<int>("--batch-size") { Description = "Frames per stylize job.", DefaultValueFactory = _ => RenderPlan.DefaultBatchSize };
+        var frameFormat = new Option<ImageFormat>("--frame-format") { Description = "How frames are stored between steps: Jpeg (q95) or Png (lossless).", DefaultValueFactory = _ => ImageFormat.Jpeg };
+        var device = CommandOptions.Device();
+        var threads = CommandOptions.Threads();
+        var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
+        var dataDir = CommandOptions.DataDirectory();
+
+        var command = new Command("render", "Stylize a video: same fps, size, duration and audio as the input.")
+        {
+            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir,
+        };
+        batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with
+            {
+                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
+            };
+            var request = new RenderRequest(parse.GetValue(input)!, parse.GetValue(style)!)
+            {
+                Output = parse.GetValue(output),
+                Fps = parse.GetValue(fps),
+                BatchSize = parse.GetValue(batchSize),
+                FrameFormat = parse.GetValue(frameFormat),
+            };
+            var asJson = parse.GetValue(json);
+            var result = await LocalRenderer.RenderAsync(options, request, asJson ? null : new ProgressView(context).FollowAsync, cancellationToken).ConfigureAwait(false);
+
+            if (asJson)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(result.Result, CommandOptions.Json)).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var note in result.Notes)
+                {
+                    await context.Error.WriteLineAsync($"note: {note}").ConfigureAwait(false);
+                }
+
+                var r = result.Result;
+                var reused = r.FramesReused > 0 ? $", {r.FramesReused} frames reused" : "";
+                await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,150 @@
+using Quartz;
+using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Storage;
+
+namespace Rotoscope.Core.Jobs;
+
+/// <summary>
+/// Drives a render through the scheduler: split job → one stylize job per frame batch → assemble job once the last
+/// batch is done (fan-in). Every job can run more than once (at-least-once delivery, recovery after a crash): each step
+/// skips work the store already holds.
+/// </summary>
+public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchStylizer stylizer, VideoAssembler assembler, StyleRunner runner, RenderMonitor monitor)
+{
+    internal const string RenderIdKey = "renderId";
+    internal const string BatchKey = "batch";
+
+    /// <summary>Schedules the first job of a planned render (its plan must already be in the store).</summary>
+    public static async Task EnqueueAsync(IScheduler scheduler, string renderId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        var job = JobBuilder.Create<SplitJob>()
+            .WithIdentity("split", renderId)
+            .UsingJobData(RenderIdKey, renderId)
+            .RequestRecovery()
+            .Build();
+        await scheduler.ScheduleJob(job, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task SplitAsync(IScheduler scheduler, string renderId, CancellationToken cancellationToken)
+    {
+        var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
+        var tracker = monitor.For(renderId);
+
+        // Open the models first: a broken model must fail the render before minutes of decoding.
+        runner.Prepare(plan.Chain);
+        var manifest = await splitter.SplitAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
+        var batches = plan.Batches(manifest.Frames);
+        tracker.Enter(RenderStage.Stylizing, manifest.Frames);
+
+        var start = DateTimeOffset.UtcNow;
+        foreach (var batch in batches)
+        {
+            var job = JobBuilder.Create<StylizeBatchJob>()
+                .WithIdentity($"batch-{batch.Index:D6}", renderId)
+                .UsingJobData(RenderIdKey, renderId)
+                .UsingJobData(BatchKey, batch.Index)
+                .RequestRecovery()
+                .Build();
+
+            // Staggered start times keep batches in frame order, so finished work is a prefix of the video.
+            var trigger = TriggerBuilder.Create().StartAt(start.AddMilliseconds(batch.Index)).Build();
+            await scheduler.ScheduleJob(job, trigger, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal async Task StylizeAsync(IScheduler scheduler, string renderId, int batchIndex, CancellationToken cancellationToken)
+    {
+        var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
+        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+        var batches = plan.Batches(manifest.Frames);
+        await stylizer.StylizeAsync(plan, batches[batchIndex], monitor.For(renderId), cancellationToken).ConfigureAwait(false);
+
+        // Fan-in: every batch checks after writing its own marker, so whichever finishes last sees all of them.
+        foreach (var batch in batches)
+        {
+            if (!await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+
+        var assemble = JobBuilder.Create<AssembleJob>()
+            .WithIdentity("assemble", renderId)
+            .UsingJobData(RenderIdKey, renderId)
+            .RequestRecovery()
+            .Build();
+        try
+        {
+            await scheduler.ScheduleJob(assemble, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+            // Two batches finished together and both saw every marker: one assemble job is enough.
+        }
+    }
+
+    internal async Task AssembleAsync(string renderId, CancellationToken cancellationToken)
+    {
+        var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
+        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+        var tracker = monitor.For(renderId);
+        await assembler.AssembleAsync(plan, manifest, tracker, cancellationToken).ConfigureAwait(false);
+
+        var result = new RenderResult(
+            plan.RenderId, plan.Output, manifest.Frames, plan.Fps.ToString(), plan.Width, plan.Height,
+            Seconds: manifest.Frames / plan.Fps.ToDouble(),
+            ElapsedSeconds: tracker.Progress.Elapsed.TotalSeconds,
+            FramesPerSecond: manifest.Frames / Math.Max(tracker.Progress.Elapsed.TotalSeconds, 1e-6),
+            FramesReused: tracker.FramesReused,
+            HasAudio: manifest.HasAudio,
+            Styles: plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256)).ToList(),
+            StageSeconds: tracker.StageSeconds());
+        await store.WriteJsonAsync(plan.StatePrefix.Append("result.json"), result, cancellationToken).ConfigureAwait(false);
+        tracker.Complete(result);
+    }
+
+    /// <summary>Runs one step for a job; a failure fails the render for whoever waits on it.</summary>
+    internal async ValueTask RunStepAsync(IJobExecutionContext context, Func<string, CancellationToken, Task> step, CancellationToken cancellationToken)
+    {
+        var renderId = context.MergedJobDataMap.GetString(RenderIdKey) ?? throw new JobExecutionException("job has no render id");
+        var tracker = monitor.For(renderId);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tracker.CancellationToken);
+        try
+        {
+            await step(renderId, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            tracker.Fail(e);
+        }
+    }
+
+    private Task<RenderPlan> LoadPlanAsync(string renderId, CancellationToken cancellationToken) =>
+        store.ReadJsonAsync<RenderPlan>(BlobKey.Parse($"renders/{renderId}/plan.json"), cancellationToken);
+}
+
+/// <summary>Quartz job: split the source into frames, then schedule the batches.</summary>
+[DisallowConcurrentExecution]
+public sealed class SplitJob(RenderJobs jobs) : IJob
+{
+    /// <inheritdoc/>
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        jobs.RunStepAsync(context, (id, ct) => jobs.SplitAsync(context.Scheduler, id, ct), cancellationToken);
+}
+
+/// <summary>Quartz job: style one batch of frames; the last one schedules the assembly.</summary>
+public sealed class StylizeBatchJob(RenderJobs jobs) : IJob
+{
+    /// <inheritdoc/>
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        jobs.RunStepAsync(context, (id, ct) => jobs.StylizeAsync(context.Scheduler, id, context.MergedJobDataMap.GetInt(RenderJobs.BatchKey), ct), cancellationToken);
+}
+
+/// <summary>Quartz job: encode the styled frames with the audio into the output.</summary>
+public sealed class AssembleJob(RenderJobs jobs) : IJob
+{
+    /// <inheritdoc/>
+    public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
+        jobs.RunStepAsync(context, jobs.AssembleAsync, cancellationToken);
+}

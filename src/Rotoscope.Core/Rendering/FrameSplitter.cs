@@ -1,0 +1,99 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Storage;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>Step 1: decodes the source once into numbered frames and its audio in the frame store.</summary>
+public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, string tempDirectory)
+{
+    /// <summary>Splits the plan's input unless a complete split with the same key exists; returns its manifest.</summary>
+    public async Task<SplitManifest> SplitAsync(RenderPlan plan, RenderTracker tracker, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(tracker);
+        if (await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
+        {
+            return await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+        }
+
+        tracker.Enter(RenderStage.Splitting, (long)Math.Round(plan.Source.Duration.TotalSeconds * plan.Fps.ToDouble()));
+        var work = Directory.CreateDirectory(Path.Combine(tempDirectory, $"split-{plan.SplitKey}-{Guid.NewGuid():N}"));
+        try
+        {
+            var audioPath = plan.Source.HasAudio ? Path.Combine(work.FullName, "audio.mka") : null;
+            var frameBytes = plan.Width * plan.Height * 3;
+
+            // ffmpeg decodes on its own threads; encoding and storing frames runs on a few consumers so neither waits.
+            var queue = Channel.CreateBounded<(byte[] Rgb, long Number)>(new BoundedChannelOptions(8) { SingleWriter = true });
+            var consumers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
+                .Select(_ => Task.Run(() => StoreFramesAsync(plan, queue, tracker, cancellationToken), cancellationToken))
+                .ToArray();
+            long frames;
+            try
+            {
+                frames = await ffmpeg.SplitAsync(
+                    plan.InputPath, plan.Source, plan.Fps, audioPath,
+                    async (rgb, index, ct) =>
+                    {
+                        var copy = ArrayPool<byte>.Shared.Rent(frameBytes);
+                        rgb.Span.CopyTo(copy);
+                        await queue.Writer.WriteAsync((copy, index + 1), ct).ConfigureAwait(false);
+                    },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                queue.Writer.TryComplete();
+                await Task.WhenAll(consumers).ConfigureAwait(false);
+            }
+
+            if (frames == 0)
+            {
+                throw new RotoscopeException($"no frames could be decoded from {plan.InputPath}");
+            }
+
+            if (audioPath is not null && File.Exists(audioPath))
+            {
+                await using var audio = File.OpenRead(audioPath);
+                await store.WriteAsync(plan.Audio, audio, cancellationToken).ConfigureAwait(false);
+            }
+
+            // The manifest is the commit point: written last, its presence means the whole split is in the store.
+            var manifest = new SplitManifest(frames, plan.Width, plan.Height, plan.Fps, plan.FrameFormat, audioPath is not null && File.Exists(audioPath));
+            await store.WriteJsonAsync(plan.SplitManifest, manifest, cancellationToken).ConfigureAwait(false);
+            return manifest;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private async Task StoreFramesAsync(RenderPlan plan, Channel<(byte[] Rgb, long Number)> frames, RenderTracker tracker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var (rgb, number) in frames.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    var encoded = codecs.Encode(rgb.AsSpan(0, plan.Width * plan.Height * 3), plan.Width, plan.Height, plan.FrameFormat);
+                    await store.WriteAllBytesAsync(plan.SplitFrame(number), encoded, cancellationToken).ConfigureAwait(false);
+                    tracker.Advance(1);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rgb);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Closing the channel with the error stops ffmpeg's reader instead of leaving it blocked on a full queue.
+            frames.Writer.TryComplete(e);
+            throw;
+        }
+    }
+}

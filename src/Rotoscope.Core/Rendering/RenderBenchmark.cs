@@ -1,0 +1,106 @@
+using System.Buffers;
+using System.Diagnostics;
+using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Storage;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>What to benchmark: a style on a generated clip of the given geometry, rate and length.</summary>
+public sealed record BenchmarkSpec(string Style, int Width, int Height, Rational Fps, double Seconds);
+
+/// <summary>Figures measured in one run: end-to-end render time against pure inference time for the same frames.</summary>
+/// <param name="Efficiency">Pure inference time / end-to-end time: the share of a render spent doing the work that matters.</param>
+/// <param name="PeakMemoryBytes">Peak working set of the process during the render.</param>
+public sealed record BenchmarkResult(
+    string Style,
+    int Width,
+    int Height,
+    long Frames,
+    double EndToEndSeconds,
+    double InferenceSeconds,
+    double Efficiency,
+    double FramesPerSecond,
+    double InferenceFramesPerSecond,
+    long PeakMemoryBytes,
+    int ProcessorCount,
+    IReadOnlyDictionary<string, double> StageSeconds);
+
+/// <summary>The <c>rotoscope bench</c> measurement: renders a generated clip, then times inference alone on its frames.</summary>
+public static class RenderBenchmark
+{
+    /// <summary>Runs the benchmark in a throw-away data store under the temp directory.</summary>
+    public static async Task<BenchmarkResult> RunAsync(RotoscopeOptions options, BenchmarkSpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(spec);
+        var work = Directory.CreateDirectory(Path.Combine(options.TempDirectory, $"bench-{Guid.NewGuid():N}"));
+        try
+        {
+            var clip = Path.Combine(work.FullName, "bench.mp4");
+            await new Ffmpeg(options.Ffmpeg).GenerateTestClipAsync(clip, spec.Width, spec.Height, spec.Fps, spec.Seconds, cancellationToken).ConfigureAwait(false);
+            var benchOptions = options with { DataDirectory = Path.Combine(work.FullName, "data") };
+
+            var clock = Stopwatch.StartNew();
+            var (result, _) = await LocalRenderer.RenderAsync(
+                benchOptions, new RenderRequest(clip, spec.Style) { Output = Path.Combine(work.FullName, "out.mp4") }, null, cancellationToken).ConfigureAwait(false);
+            var endToEnd = clock.Elapsed.TotalSeconds;
+            using var process = Process.GetCurrentProcess();
+            var peak = process.PeakWorkingSet64;
+
+            var inference = await TimeInferenceAsync(benchOptions, result.RenderId, cancellationToken).ConfigureAwait(false);
+            return new BenchmarkResult(
+                spec.Style, result.Width, result.Height, result.Frames, Math.Round(endToEnd, 3), Math.Round(inference, 3),
+                Math.Round(inference / endToEnd, 3), Math.Round(result.Frames / endToEnd, 2), Math.Round(result.Frames / inference, 2),
+                peak, Environment.ProcessorCount, result.StageSeconds);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    // The same frames, the same sessions setup and the same frames per call as the render; only Run calls are timed.
+    private static async Task<double> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
+    {
+        var store = new LocalBlobStore(options.DataDirectory);
+        var plan = await store.ReadJsonAsync<RenderPlan>(BlobKey.Parse($"renders/{renderId}/plan.json"), cancellationToken).ConfigureAwait(false);
+        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+        using var runner = new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference);
+        using var codecs = new CodecPool();
+        runner.Prepare(plan.Chain);
+
+        var paddedWidth = PixelLayout.PadToMultiple(plan.Width, 4);
+        var paddedHeight = PixelLayout.PadToMultiple(plan.Height, 4);
+        var slot = 3 * paddedWidth * paddedHeight;
+        var perCall = BatchStylizer.FramesPerInference(paddedWidth, paddedHeight, (int)manifest.Frames);
+        var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var timed = TimeSpan.Zero;
+        try
+        {
+            for (long first = 1; first <= manifest.Frames; first += perCall)
+            {
+                var count = (int)Math.Min(perCall, manifest.Frames - first + 1);
+                for (var i = 0; i < count; i++)
+                {
+                    var encoded = await store.ReadAllBytesAsync(plan.SplitFrame(first + i), cancellationToken).ConfigureAwait(false);
+                    using var image = codecs.Decode(encoded);
+                    PixelLayout.HwcToPlanar(image.Pixels, plan.Width, plan.Height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
+                }
+
+                var clock = Stopwatch.StartNew();
+                await runner.RunAsync(plan.Chain, buffer, scratch, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+                timed += clock.Elapsed;
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+
+        return timed.TotalSeconds;
+    }
+}

@@ -1,0 +1,101 @@
+using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Storage;
+using Rotoscope.Core.Styles;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>An exact, immutable description of a render; every job of the render reads it from the store.</summary>
+/// <param name="RenderId">Derived from everything that determines the output pixels, so the same request is the same render.</param>
+/// <param name="InputPath">The local file ffmpeg reads.</param>
+/// <param name="InputSha256">Content hash of the input.</param>
+/// <param name="Source">What ffprobe said about the input.</param>
+/// <param name="Fps">The exact rate frames are split and assembled at.</param>
+/// <param name="Styles">The exact style models, applied in order.</param>
+/// <param name="SplitKey">Names the split frames: input hash + fps + frame format, shared by every style.</param>
+/// <param name="Output">Where the video goes: an absolute path or a <c>data://</c> URI.</param>
+/// <param name="Container">The output muxer: mp4, mov, matroska or webm.</param>
+public sealed record RenderPlan(
+    string RenderId,
+    string InputPath,
+    string InputSha256,
+    VideoInfo Source,
+    Rational Fps,
+    IReadOnlyList<StyleModel> Styles,
+    string SplitKey,
+    ImageFormat FrameFormat,
+    int BatchSize,
+    string Output,
+    string Container)
+{
+    /// <summary>Frames per stylize job when the user does not say.</summary>
+    public const int DefaultBatchSize = 32;
+
+    /// <summary>Output width (the source's display width).</summary>
+    public int Width => Source.Width;
+
+    /// <summary>Output height (the source's display height).</summary>
+    public int Height => Source.Height;
+
+    /// <summary>The style chain.</summary>
+    public StyleChain Chain => new(Styles);
+
+    /// <summary>Where split frames, the audio and the split manifest live.</summary>
+    public BlobKey FramesPrefix => BlobKey.Parse($"frames/{SplitKey}");
+
+    /// <summary>Where this chain's styled frames of this split live.</summary>
+    public BlobKey StyledPrefix => BlobKey.Parse($"styled/{Chain.Hash}/{SplitKey}");
+
+    /// <summary>Where this render's plan, batch markers and result live.</summary>
+    public BlobKey StatePrefix => BlobKey.Parse($"renders/{RenderId}");
+
+    /// <summary>File extension of stored frames.</summary>
+    public string FrameExtension => FrameFormat == ImageFormat.Png ? "png" : "jpg";
+
+    /// <summary>The key of split frame <paramref name="number"/> (1-based).</summary>
+    public BlobKey SplitFrame(long number) => FramesPrefix.Append(FrameName(number));
+
+    /// <summary>The key of styled frame <paramref name="number"/> (1-based).</summary>
+    public BlobKey StyledFrame(long number) => StyledPrefix.Append(FrameName(number));
+
+    /// <summary>The key of the split's audio (all audio streams, copied).</summary>
+    public BlobKey Audio => FramesPrefix.Append("audio.mka");
+
+    /// <summary>The key of the split manifest, written last: its presence means the split is complete.</summary>
+    public BlobKey SplitManifest => FramesPrefix.Append("split.json");
+
+    /// <summary>The key of the plan itself.</summary>
+    public BlobKey PlanKey => StatePrefix.Append("plan.json");
+
+    /// <summary>The key of the marker written when the batch of frames <paramref name="batch"/> is styled.</summary>
+    public BlobKey BatchMarker(FrameBatch batch) => StatePrefix.Append($"batches/{batch.First:D6}-{batch.Last:D6}.done");
+
+    /// <summary>The batches that cover <paramref name="frameCount"/> frames.</summary>
+    public IReadOnlyList<FrameBatch> Batches(long frameCount) => FrameBatch.Cover(frameCount, BatchSize);
+
+    private string FrameName(long number) => $"{number:D6}.{FrameExtension}";
+}
+
+/// <summary>A contiguous run of frames styled by one job (1-based, inclusive).</summary>
+public readonly record struct FrameBatch(int Index, long First, long Last)
+{
+    /// <summary>Number of frames in the batch.</summary>
+    public int Count => (int)(Last - First + 1);
+
+    /// <summary>Cuts frames 1..<paramref name="frameCount"/> into batches of at most <paramref name="batchSize"/>.</summary>
+    public static IReadOnlyList<FrameBatch> Cover(long frameCount, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(frameCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        var batches = new List<FrameBatch>((int)((frameCount + batchSize - 1) / batchSize));
+        for (long first = 1; first <= frameCount; first += batchSize)
+        {
+            batches.Add(new FrameBatch(batches.Count, first, Math.Min(frameCount, first + batchSize - 1)));
+        }
+
+        return batches;
+    }
+}
+
+/// <summary>What the split wrote: written last, so its presence means every frame and the audio are in the store.</summary>
+public sealed record SplitManifest(long Frames, int Width, int Height, Rational Fps, ImageFormat Format, bool HasAudio);

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Storage;
+using Rotoscope.Core.Styles;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>Turns a <see cref="RenderRequest"/> into an exact <see cref="RenderPlan"/>, failing early on bad input.</summary>
+public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ffmpeg ffmpeg)
+{
+    private static readonly Dictionary<string, string> Containers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".mp4"] = "mp4", [".m4v"] = "mp4", [".mov"] = "mov", [".mkv"] = "matroska", [".webm"] = "webm",
+    };
+
+    /// <summary>Resolves the input, probes it, resolves the styles and the output, and derives the render id.</summary>
+    public async Task<RenderPlan> PlanAsync(RenderRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.BatchSize < 1)
+        {
+            throw new RotoscopeException($"batch size must be at least 1 (got {request.BatchSize})");
+        }
+
+        var input = MediaLocation.Parse(request.Input);
+        var inputPath = input switch
+        {
+            MediaLocation.LocalFile file => file.Path,
+            MediaLocation.StoreObject blob => store.PathOf(blob.Key),
+            _ => throw new RotoscopeException($"unsupported input '{request.Input}'"),
+        };
+        if (Directory.Exists(inputPath))
+        {
+            throw new RotoscopeException($"input is a directory, not a video: {request.Input}");
+        }
+
+        if (!File.Exists(inputPath))
+        {
+            throw new RotoscopeException($"input not found: {request.Input}");
+        }
+
+        var chain = catalog.Resolve(request.Style, uri => store.PathOf(BlobKey.Parse(uri["data://".Length..])));
+        StyleCatalog.Verify(chain);
+
+        var source = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
+        var fps = request.Fps ?? source.FrameRate;
+        var (output, container) = ResolveOutput(request, input, inputPath, chain);
+        var inputHash = await HashFileAsync(inputPath, cancellationToken).ConfigureAwait(false);
+
+        var splitKey = ShortHash($"{inputHash}|{fps}|{request.FrameFormat}");
+        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{source.Width}x{source.Height}|{container}");
+        return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container);
+    }
+
+    private (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
+    {
+        var styleName = string.Join('+', chain.Models.Select(m => m.Id));
+        if (request.Output is null)
+        {
+            var extension = Path.GetExtension(inputPath);
+            if (!Containers.ContainsKey(extension))
+            {
+                extension = ".mp4";
+            }
+
+            var name = $"{Path.GetFileNameWithoutExtension(inputPath)}.{styleName}{extension}";
+            return input is MediaLocation.StoreObject blob
+                ? (DataUri(blob.Key.Value, name), Containers[extension])
+                : CheckLocalOutput(Path.Combine(Path.GetDirectoryName(inputPath)!, name), inputPath);
+        }
+
+        return MediaLocation.Parse(request.Output) switch
+        {
+            MediaLocation.LocalFile file => CheckLocalOutput(file.Path, inputPath),
+            MediaLocation.StoreObject blob => ($"data://{blob.Key.Value}", ContainerOf(blob.Key.Value)),
+            _ => throw new RotoscopeException($"unsupported output '{request.Output}'"),
+        };
+    }
+
+    private static string DataUri(string inputKey, string name)
+    {
+        var slash = inputKey.LastIndexOf('/');
+        return slash < 0 ? $"data://{name}" : $"data://{inputKey[..slash]}/{name}";
+    }
+
+    private static (string, string) CheckLocalOutput(string path, string inputPath)
+    {
+        var container = ContainerOf(path);
+        if (string.Equals(Path.GetFullPath(path), Path.GetFullPath(inputPath), StringComparison.Ordinal))
+        {
+            throw new RotoscopeException($"output would overwrite the input: {path}");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new RotoscopeException($"output is a directory: {path} (give a file name, e.g. {Path.Combine(path, "styled.mp4")})");
+        }
+
+        // Fail now, not after an hour of stylizing, when the output cannot be written.
+        var directory = Path.GetDirectoryName(path)!;
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".rotoscope-write-test-{Guid.NewGuid():N}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RotoscopeException($"cannot write to output directory {directory}: {e.Message}", e);
+        }
+
+        return (path, container);
+    }
+
+    private static string ContainerOf(string path)
+    {
+        var extension = Path.GetExtension(path);
+        return Containers.TryGetValue(extension, out var container)
+            ? container
+            : throw new RotoscopeException($"unsupported output type '{extension}' for {path} (use .mp4, .m4v, .mov, .mkv or .webm)");
+    }
+
+    private static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
+}

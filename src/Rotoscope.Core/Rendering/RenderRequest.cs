@@ -1,0 +1,22 @@
+using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Media;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>What a user asked for: an input, a style reference and options. <see cref="RenderPlanner"/> makes it exact.</summary>
+/// <param name="Input">A path or URI of the source video.</param>
+/// <param name="Style">A style reference: <c>mosaic</c>, <c>mosaic@1.0.0</c>, <c>mosaic|ink</c> or a model path/URI.</param>
+public sealed record RenderRequest(string Input, string Style)
+{
+    /// <summary>Where to write the result; default: beside the input, named <c>name.style.ext</c>.</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Output frame rate; default: the source's.</summary>
+    public Rational? Fps { get; init; }
+
+    /// <summary>How frames are kept in the frame store.</summary>
+    public ImageFormat FrameFormat { get; init; } = ImageFormat.Jpeg;
+
+    /// <summary>Frames per stylize job.</summary>
+    public int BatchSize { get; init; } = RenderPlan.DefaultBatchSize;
+}

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Jobs;
+using Rotoscope.Core.Media;
+using Rotoscope.Core.Storage;
+using Rotoscope.Core.Styles;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>Composes a render node: the local store, catalog, ffmpeg, ONNX Runtime and an in-memory Quartz scheduler.</summary>
+public static class RotoscopeServices
+{
+    /// <summary>Registers everything a render needs in one process.</summary>
+    public static IServiceCollection AddRotoscope(this IServiceCollection services, RotoscopeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(options.TempDirectory);
+        var store = new LocalBlobStore(options.DataDirectory);
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddSingleton<IBlobStore>(store);
+        services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
+        services.AddSingleton(new Ffmpeg(options.Ffmpeg));
+        services.AddSingleton(_ => new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference));
+        services.AddSingleton(_ => new CodecPool());
+        services.AddSingleton<RenderMonitor>();
+        services.AddSingleton<RenderPlanner>();
+        services.AddSingleton(sp => new FrameSplitter(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<Ffmpeg>(), sp.GetRequiredService<CodecPool>(), options.TempDirectory));
+        services.AddSingleton<BatchStylizer>();
+        services.AddSingleton(sp => new VideoAssembler(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<Ffmpeg>(), sp.GetRequiredService<CodecPool>(), options.TempDirectory));
+        services.AddSingleton<RenderJobs>();
+        services.AddSingleton<RenderService>();
+        services.AddTransient<SplitJob>();
+        services.AddTransient<StylizeBatchJob>();
+        services.AddTransient<AssembleJob>();
+        services.AddQuartz(quartz =>
+        {
+            quartz.SchedulerName = "rotoscope-local";
+            quartz.UseInMemoryStore();
+            quartz.UseDefaultThreadPool(options.ConcurrentJobs);
+        });
+        return services;
+    }
+}

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Styles;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>
+/// Runs style chains on planar frame batches: one ONNX Runtime session per model for the life of the worker, and one
+/// inference at a time, so concurrent batch jobs overlap their decode/encode with another batch's inference instead of
+/// fighting over the same cores.
+/// </summary>
+public sealed class StyleRunner(Func<OnnxRuntime> loadRuntime, InferenceOptions options) : IDisposable
+{
+    private readonly Lazy<OnnxRuntime> runtime = new(loadRuntime);
+    private readonly ConcurrentDictionary<string, Lazy<OnnxStyleSession>> sessions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim inferenceGate = new(1, 1);
+
+    /// <summary>Notes to show the user once, e.g. a CUDA fallback.</summary>
+    public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.FallbackNote is not null).Select(s => s.Value.FallbackNote!).Distinct();
+
+    /// <summary>Opens (or reuses) the sessions of <paramref name="chain"/>, so a broken model fails before any frame work.</summary>
+    public void Prepare(StyleChain chain)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        foreach (var model in chain.Models)
+        {
+            _ = SessionFor(model);
+        }
+    }
+
+    /// <summary>
+    /// Applies the chain to <paramref name="batch"/> frames held planar (NCHW) in <paramref name="buffer"/>; returns the
+    /// array that holds the result: <paramref name="buffer"/> or <paramref name="scratch"/> (models ping-pong between them).
+    /// </summary>
+    public async Task<float[]> RunAsync(StyleChain chain, float[] buffer, float[] scratch, int batch, int height, int width, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        var length = batch * 3 * height * width;
+        await inferenceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var (source, target) = (buffer, scratch);
+            foreach (var model in chain.Models)
+            {
+                SessionFor(model).Run(source.AsSpan(0, length), target.AsSpan(0, length), batch, height, width);
+                (source, target) = (target, source);
+            }
+
+            return source;
+        }
+        finally
+        {
+            inferenceGate.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var session in sessions.Values.Where(s => s.IsValueCreated))
+        {
+            session.Value.Dispose();
+        }
+
+        if (runtime.IsValueCreated)
+        {
+            runtime.Value.Dispose();
+        }
+
+        inferenceGate.Dispose();
+    }
+
+    private OnnxStyleSession SessionFor(StyleModel model) =>
+        sessions.GetOrAdd($"{model.ModelPath}#{model.Sha256}", _ => new Lazy<OnnxStyleSession>(() => runtime.Value.OpenStyleSession(model.ModelPath, options))).Value;
+}

@@ -1,0 +1,35 @@
+namespace Rotoscope.Core.Storage;
+
+/// <summary>A store of immutable blobs by key: where frames, audio and render state live (local directory or S3).</summary>
+/// <remarks>
+/// Writes are atomic: a reader sees either nothing or the whole blob, never a partial one. The render pipeline relies on
+/// that to treat "the blob exists" as "that piece of work is done".
+/// </remarks>
+public interface IBlobStore
+{
+    /// <summary>A short description for messages, e.g. <c>data:// at /home/me/.local/share/rotoscope/data</c>.</summary>
+    string Description { get; }
+
+    /// <summary>Whether <paramref name="key"/> holds a complete blob.</summary>
+    Task<bool> ExistsAsync(BlobKey key, CancellationToken cancellationToken);
+
+    /// <summary>Opens the blob for reading; throws <see cref="BlobNotFoundException"/> when it does not exist.</summary>
+    Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken);
+
+    /// <summary>Writes the blob atomically, replacing any previous one.</summary>
+    Task WriteAsync(BlobKey key, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>The keys of every blob under <paramref name="prefix"/> (recursively), in ordinal order.</summary>
+    IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the blob if it exists.</summary>
+    Task DeleteAsync(BlobKey key, CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown when a blob that must exist does not.</summary>
+public sealed class BlobNotFoundException(BlobKey key, string storeDescription)
+    : Exception($"'{key}' was not found in {storeDescription}")
+{
+    /// <summary>The missing key.</summary>
+    public BlobKey Key { get; } = key;
+}

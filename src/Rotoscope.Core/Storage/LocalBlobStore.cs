@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+
+namespace Rotoscope.Core.Storage;
+
+/// <summary>A blob store in a local directory: the <c>data://</c> store on one machine.</summary>
+public sealed class LocalBlobStore : IBlobStore
+{
+    private const string PartialSuffix = ".partial";
+
+    /// <summary>Creates a store rooted at <paramref name="root"/> (created when missing).</summary>
+    public LocalBlobStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>The absolute root directory.</summary>
+    public string Root { get; }
+
+    /// <inheritdoc/>
+    public string Description => $"data:// at {Root}";
+
+    /// <summary>The local file that holds <paramref name="key"/> (it may not exist).</summary>
+    public string PathOf(BlobKey key) => Path.Combine(Root, key.Value.Replace('/', Path.DirectorySeparatorChar));
+
+    /// <inheritdoc/>
+    public Task<bool> ExistsAsync(BlobKey key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+
+    /// <inheritdoc/>
+    public Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Task.FromResult<Stream>(new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BlobNotFoundException(key, Description);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task WriteAsync(BlobKey key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var path = PathOf(key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+
+        // Write beside the target and rename: readers never see a partial blob, and a crash leaves only a .partial file.
+        var partial = $"{path}.{Guid.NewGuid():N}{PartialSuffix}";
+        try
+        {
+            await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+            }
+
+            File.Move(partial, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = PathOf(prefix);
+        if (!Directory.Exists(directory))
+        {
+            yield break;
+        }
+
+        var keys = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(PartialSuffix, StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal);
+        foreach (var key in keys)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (BlobKey.TryParse(key, out var parsed, out _))
+            {
+                yield return parsed;
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathOf(key));
+        return Task.CompletedTask;
+    }
+}

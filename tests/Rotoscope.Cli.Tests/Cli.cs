@@ -1,0 +1,113 @@
+using System.Diagnostics;
+
+namespace Rotoscope.Cli.Tests;
+
+/// <summary>Runs the CLI in process with captured output and its own data store, and makes test clips with real ffmpeg.</summary>
+public sealed class Cli : IDisposable
+{
+    public Cli()
+    {
+        Directory.CreateDirectory(DataDirectory);
+    }
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("rotoscope-cli-").FullName;
+
+    public string DataDirectory => Path.Combine(Root, "data");
+
+    public Dictionary<string, string?> Environment => new(StringComparer.Ordinal)
+    {
+        ["HOME"] = System.Environment.GetEnvironmentVariable("HOME"),
+        ["ROTOSCOPE_DATA"] = DataDirectory,
+        ["ROTOSCOPE_ORT_LIBRARY"] = System.Environment.GetEnvironmentVariable("ROTOSCOPE_ORT_LIBRARY"),
+        ["TMPDIR"] = Root,
+    };
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+
+    public string PathOf(string name) => Path.Combine(Root, name);
+
+    public async Task<CliOutcome> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await CliApp.RunAsync(args, new CliContext(stdout, stderr, Environment, ErrorIsTerminal: false), CancellationToken.None);
+        return new CliOutcome(code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A clip from ffmpeg's lavfi test sources, with a sine audio track unless <paramref name="audio"/> is false.</summary>
+    public string MakeClip(string name, int width, int height, int fps, double seconds, bool audio = true, params string[] extra)
+    {
+        var path = PathOf(name);
+        var args = new List<string> { "-v", "error", "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}" };
+        if (audio)
+        {
+            args.AddRange(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);
+        }
+
+        args.AddRange(["-t", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c:v", "libx264", "-pix_fmt", width % 2 == 0 && height % 2 == 0 ? "yuv420p" : "yuv444p"]);
+        if (audio)
+        {
+            args.AddRange(["-c:a", "aac"]);
+        }
+
+        args.AddRange(extra);
+        args.AddRange(["-y", path]);
+        Ffmpeg("ffmpeg", args);
+        return path;
+    }
+
+    /// <summary>Runs an ffmpeg tool and returns its stdout; fails the test when it fails.</summary>
+    public static string Ffmpeg(string tool, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"{tool} failed: {stderr}");
+        return stdout.Result;
+    }
+
+    /// <summary>Frames, fps, geometry and audio of a video as ffprobe counts them (decoding every frame).</summary>
+    public static VideoFacts Probe(string path)
+    {
+        var video = Ffmpeg("ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames,width,height,r_frame_rate,avg_frame_rate", "-of", "default=nw=1", path]);
+        var audio = Ffmpeg("ffprobe", ["-v", "error", "-select_streams", "a", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path]);
+        var duration = Ffmpeg("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]);
+        var fields = video.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        return new VideoFacts(
+            int.Parse(fields["nb_read_frames"], System.Globalization.CultureInfo.InvariantCulture),
+            fields["avg_frame_rate"],
+            int.Parse(fields["width"], System.Globalization.CultureInfo.InvariantCulture),
+            int.Parse(fields["height"], System.Globalization.CultureInfo.InvariantCulture),
+            audio.Trim().Length > 0,
+            double.Parse(duration.Trim(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Frame <paramref name="index"/> (0-based) decoded to RGB24 bytes by ffmpeg.</summary>
+    public static byte[] FrameRgb(string path, int index)
+    {
+        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-v", "error", "-i", path, "-vf", $"select=eq(n\\,{index})", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        using var buffer = new MemoryStream();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.BaseStream.CopyTo(buffer);
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, stderr.Result);
+        return buffer.ToArray();
+    }
+}
+
+public sealed record CliOutcome(int ExitCode, string Out, string Error);
+
+public sealed record VideoFacts(int Frames, string Fps, int Width, int Height, bool HasAudio, double Duration);

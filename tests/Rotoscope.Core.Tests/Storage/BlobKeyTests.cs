@@ -1,0 +1,30 @@
+using Rotoscope.Core.Storage;
+
+namespace Rotoscope.Core.Tests.Storage;
+
+[Trait("Category", "Unit")]
+public class BlobKeyTests
+{
+    [Theory]
+    [InlineData("frames/abc/000001.jpg")]
+    [InlineData("a")]
+    [InlineData("renders/x-y_z/plan.json")]
+    public void Parse_Accepts_WhenKeyIsSafe(string text) => Assert.Equal(text, BlobKey.Parse(text).Value);
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../etc/passwd")]
+    [InlineData("frames/../../x")]
+    [InlineData("/absolute")]
+    [InlineData("a//b")]
+    [InlineData("a/./b")]
+    [InlineData("a\\b")]
+    [InlineData("a/b c")]
+    [InlineData("trailing/")]
+    public void Parse_Throws_WhenKeyCouldEscapeOrIsMalformed(string text) =>
+        Assert.Throws<ArgumentException>(() => BlobKey.Parse(text));
+
+    [Fact]
+    public void Append_RejectsTraversal_WhenChildHasDotDot() =>
+        Assert.Throws<ArgumentException>(() => BlobKey.Parse("frames").Append("../secret"));
+}
