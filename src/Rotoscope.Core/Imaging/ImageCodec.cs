@@ -1,0 +1,289 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace Rotoscope.Core.Imaging;
+
+/// <summary>Decodes and encodes JPEG (libjpeg-turbo) and PNG (libpng) frames; not thread-safe, use one per worker.</summary>
+public sealed unsafe class ImageCodec : IDisposable
+{
+    private static ReadOnlySpan<byte> JpegSignature => [0xFF, 0xD8, 0xFF];
+
+    private static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+
+    private readonly int _jpegQuality;
+    private readonly TurboJpegHandle _compressor;
+    private readonly TurboJpegHandle _decompressor;
+
+    /// <param name="jpegQuality">JPEG quality 1..100; JPEG output always uses 4:4:4 chroma so styled edges keep their colour.</param>
+    public ImageCodec(int jpegQuality = 95)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(jpegQuality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(jpegQuality, 100);
+        _jpegQuality = jpegQuality;
+        _compressor = InitHandle(compress: true);
+        try
+        {
+            _decompressor = InitHandle(compress: false);
+        }
+        catch
+        {
+            _compressor.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Recognizes JPEG and PNG by their leading bytes; null for anything else.</summary>
+    public static ImageFormat? Detect(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.StartsWith(JpegSignature))
+        {
+            return ImageFormat.Jpeg;
+        }
+
+        return encoded.StartsWith(PngSignature) ? ImageFormat.Png : null;
+    }
+
+    /// <summary>Decodes a JPEG or PNG (detected by signature) to 8-bit RGB; alpha is composited on black.</summary>
+    public RgbImage Decode(ReadOnlySpan<byte> encoded)
+    {
+        ObjectDisposedException.ThrowIf(_decompressor.IsClosed, this);
+        if (encoded.IsEmpty)
+        {
+            throw new ImageCodecException("Cannot decode an image from empty input (0 bytes).");
+        }
+
+        return Detect(encoded) switch
+        {
+            ImageFormat.Jpeg => DecodeJpeg(encoded),
+            ImageFormat.Png => DecodePng(encoded),
+            _ => throw new ImageCodecException(
+                $"Input of {encoded.Length} bytes is neither JPEG nor PNG (starts with {Convert.ToHexString(encoded[..Math.Min(8, encoded.Length)])})."),
+        };
+    }
+
+    /// <summary>Encodes interleaved RGB (exactly width*height*3 bytes) as JPEG at the configured quality or as lossless PNG.</summary>
+    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format)
+    {
+        ObjectDisposedException.ThrowIf(_compressor.IsClosed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if (!RgbImage.TryGetByteCount(width, height, out var byteCount) || rgb.Length != byteCount)
+        {
+            throw new ArgumentException(
+                $"Expected exactly {(long)width * height * 3} bytes of RGB for {width}x{height}, got {rgb.Length}.", nameof(rgb));
+        }
+
+        return format switch
+        {
+            ImageFormat.Jpeg => EncodeJpeg(rgb, width, height),
+            ImageFormat.Png => EncodePng(rgb, width, height),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown image format."),
+        };
+    }
+
+    public void Dispose()
+    {
+        _compressor.Dispose();
+        _decompressor.Dispose();
+    }
+
+    private static TurboJpegHandle InitHandle(bool compress)
+    {
+        var handle = compress ? TurboJpegNative.InitCompress() : TurboJpegNative.InitDecompress();
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            throw new ImageCodecException(
+                $"Could not create a TurboJPEG {(compress ? "compressor" : "decompressor")}", TurboJpegNative.GlobalErrorText());
+        }
+
+        return handle;
+    }
+
+    private RgbImage DecodeJpeg(ReadOnlySpan<byte> encoded)
+    {
+        fixed (byte* source = encoded)
+        {
+            var size = new CULong((nuint)encoded.Length);
+            if (TurboJpegNative.DecompressHeader3(_decompressor, source, size, out var width, out var height, out _, out _) != 0)
+            {
+                throw JpegError($"Cannot read the JPEG header ({encoded.Length} bytes)", _decompressor);
+            }
+
+            EnsureDecodableSize(width, height, "JPEG");
+            var image = RgbImage.CreateUninitialized(width, height);
+            try
+            {
+                fixed (byte* target = image.Pixels)
+                {
+                    // A warning (e.g. premature end of data) also returns -1: a truncated frame is an error here,
+                    // because a half-grey frame would silently end up in the rendered video.
+                    var result = TurboJpegNative.Decompress2(
+                        _decompressor, source, size, target, width, width * 3, height, TurboJpegNative.PixelFormatRgb, 0);
+                    if (result != 0)
+                    {
+                        throw JpegError($"Cannot decode the {width}x{height} JPEG ({encoded.Length} bytes)", _decompressor);
+                    }
+                }
+
+                return image;
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private byte[] EncodeJpeg(ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        var bound = TurboJpegNative.BufSize(width, height, TurboJpegNative.Subsampling444).Value;
+        if (bound == 0 || bound > (nuint)Array.MaxLength)
+        {
+            throw new ImageCodecException($"A {width}x{height} JPEG is too large to encode into one buffer.");
+        }
+
+        // NOREALLOC into a pooled worst-case buffer: no native allocation per frame, and no tjFree to forget.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)bound);
+        try
+        {
+            fixed (byte* source = rgb)
+            fixed (byte* target = buffer)
+            {
+                var output = target;
+                var size = new CULong((nuint)buffer.Length);
+                var result = TurboJpegNative.Compress2(
+                    _compressor, source, width, width * 3, height, TurboJpegNative.PixelFormatRgb,
+                    &output, &size, TurboJpegNative.Subsampling444, _jpegQuality,
+                    TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagAccurateDct);
+                if (result != 0)
+                {
+                    throw JpegError($"Cannot encode the {width}x{height} JPEG", _compressor);
+                }
+
+                return buffer.AsSpan(0, checked((int)size.Value)).ToArray();
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static RgbImage DecodePng(ReadOnlySpan<byte> encoded)
+    {
+        var png = new PngImage { Version = PngNative.ImageVersion };
+        fixed (byte* source = encoded)
+        {
+            try
+            {
+                // libpng keeps reading from `source` until finish_read, so both calls stay inside this fixed block.
+                if (PngNative.BeginReadFromMemory(&png, source, (nuint)encoded.Length) == 0)
+                {
+                    throw new ImageCodecException($"Cannot read the PNG header ({encoded.Length} bytes)", PngNative.MessageOf(&png));
+                }
+
+                var width = checked((int)png.Width);
+                var height = checked((int)png.Height);
+                EnsureDecodableSize(width, height, "PNG");
+                png.Format = PngNative.FormatRgb;
+                var image = RgbImage.CreateUninitialized(width, height);
+                try
+                {
+                    var black = default(PngColor);
+                    fixed (byte* target = image.Pixels)
+                    {
+                        if (PngNative.FinishRead(&png, &black, target, width * 3, null) == 0)
+                        {
+                            throw new ImageCodecException(
+                                $"Cannot decode the {width}x{height} PNG ({encoded.Length} bytes)", PngNative.MessageOf(&png));
+                        }
+                    }
+
+                    return image;
+                }
+                catch
+                {
+                    image.Dispose();
+                    throw;
+                }
+            }
+            finally
+            {
+                // Safe after success or failure: libpng clears `opaque` once it has released the control block.
+                PngNative.Free(&png);
+            }
+        }
+    }
+
+    private static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height)
+    {
+        // Stored (incompressible) data costs one filter byte per row plus a few bytes per deflate block;
+        // the retry below covers anything this estimate misses.
+        var estimate = Math.Min((long)Array.MaxLength, rgb.Length + ((long)height * 2) + (rgb.Length / 1000) + 4096);
+        var buffer = ArrayPool<byte>.Shared.Rent((int)estimate);
+        try
+        {
+            fixed (byte* source = rgb)
+            {
+                for (var attempt = 0; ; attempt++)
+                {
+                    var png = new PngImage
+                    {
+                        Version = PngNative.ImageVersion,
+                        Width = (uint)width,
+                        Height = (uint)height,
+                        Format = PngNative.FormatRgb,
+                    };
+                    var capacity = (nuint)buffer.Length;
+                    var size = capacity;
+                    int ok;
+                    fixed (byte* target = buffer)
+                    {
+                        ok = PngNative.WriteToMemory(&png, target, &size, 0, source, width * 3, null);
+                    }
+
+                    PngNative.Free(&png);
+                    if (ok != 0)
+                    {
+                        return buffer.AsSpan(0, checked((int)size)).ToArray();
+                    }
+
+                    // On failure libpng reports the size it needed when only the buffer was too small.
+                    if (size <= capacity || attempt > 0 || size > (nuint)Array.MaxLength)
+                    {
+                        throw new ImageCodecException($"Cannot encode the {width}x{height} PNG", PngNative.MessageOf(&png));
+                    }
+
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = [];
+                    buffer = ArrayPool<byte>.Shared.Rent((int)size);
+                }
+            }
+        }
+        finally
+        {
+            if (buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static void EnsureDecodableSize(int width, int height, string format)
+    {
+        if (!RgbImage.TryGetByteCount(width, height, out _))
+        {
+            throw new ImageCodecException($"The {format} declares an unsupported size {width}x{height}.");
+        }
+    }
+
+    private static ImageCodecException JpegError(string message, TurboJpegHandle handle)
+    {
+        var text = TurboJpegNative.ErrorText(handle);
+        return TurboJpegNative.GetErrorCode(handle) == TurboJpegNative.ErrorWarning
+            ? new ImageCodecException($"{message} (the data is corrupt or truncated)", text)
+            : new ImageCodecException(message, text);
+    }
+}

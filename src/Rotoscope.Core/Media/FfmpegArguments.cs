@@ -1,0 +1,179 @@
+using System.Globalization;
+
+namespace Rotoscope.Core.Media;
+
+/// <summary>The exact ffmpeg/ffprobe argument lists Rotoscope runs; pure functions.</summary>
+public static class FfmpegArguments
+{
+    private static readonly string[] Quiet = ["-nostdin", "-hide_banner", "-loglevel", "error"];
+
+    // What ffmpeg 5.1 muxes without "-strict": it refuses flac in mp4 (experimental) and flac/opus in mov.
+    private static readonly HashSet<string> Mp4AudioCodecs = new(StringComparer.Ordinal) { "aac", "mp3", "alac", "ac3", "eac3", "opus" };
+    private static readonly HashSet<string> MovAudioCodecs = new(StringComparer.Ordinal) { "aac", "mp3", "alac", "ac3", "eac3" };
+    private static readonly HashSet<string> WebmAudioCodecs = new(StringComparer.Ordinal) { "opus", "vorbis" };
+
+    /// <summary>ffprobe: format and streams of <paramref name="inputPath"/> as JSON on stdout.</summary>
+    public static IReadOnlyList<string> Probe(string inputPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        return ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", FilePath(inputPath)];
+    }
+
+    /// <summary>
+    /// ffmpeg: decode the first video stream once, autorotated, as rgb24 raw frames on stdout at exactly
+    /// <paramref name="fps"/>; with <paramref name="audioOutputPath"/>, also copy every audio stream into that
+    /// Matroska audio file in the same run.
+    /// </summary>
+    public static IReadOnlyList<string> Split(string inputPath, Rational fps, string? audioOutputPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ValidateRate(fps);
+        List<string> args =
+        [
+            .. Quiet, "-y",
+            "-i", FilePath(inputPath),
+            // "V" skips attached pictures (cover art); autorotation stays on so frames come out at display geometry.
+            "-map", "0:V:0",
+            // The fps filter alone decides which frames exist (CFR at exactly fps); passthrough stops the muxer
+            // from duplicating or dropping any more.
+            "-vf", "fps=" + fps, "-fps_mode", "passthrough",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+        ];
+        if (audioOutputPath is not null)
+        {
+            args.AddRange(["-map", "0:a", "-c:a", "copy", "-vn", "-f", "matroska", FilePath(audioOutputPath)]);
+        }
+
+        return args;
+    }
+
+    /// <summary>ffmpeg: encode rgb24 raw frames from stdin (and mux the audio file, if any) into spec.OutputPath.</summary>
+    public static IReadOnlyList<string> Assemble(AssembleSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentException.ThrowIfNullOrEmpty(spec.OutputPath);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(spec.Height);
+        ValidateRate(spec.FrameRate);
+        var container = ContainerFor(spec.OutputPath, spec.ContainerFormat);
+        var size = string.Create(CultureInfo.InvariantCulture, $"{spec.Width}x{spec.Height}");
+
+        // 4:2:0 chroma needs even dimensions; rather than crop or pad (changing the geometry the user asked to keep),
+        // odd sizes are encoded 4:4:4, which fewer players decode (H.264 High 4:4:4, VP9 profile 1).
+        var pixelFormat = spec.Width % 2 == 0 && spec.Height % 2 == 0 ? "yuv420p" : "yuv444p";
+        List<string> args =
+        [
+            .. Quiet, "-y",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", size, "-framerate", spec.FrameRate.ToString(),
+            "-i", "pipe:0",
+        ];
+        var withAudio = spec.AudioPath is not null;
+        if (withAudio)
+        {
+            args.AddRange(["-i", FilePath(spec.AudioPath!)]);
+        }
+
+        args.AddRange(["-map", "0:v"]);
+        if (withAudio)
+        {
+            args.AddRange(["-map", "1:a?"]);
+        }
+
+        // Convert with the BT.709 matrix and say so in the stream; untagged output is read as 709 by most players
+        // while swscale's default RGB->YUV matrix is 601, which shifts colours.
+        args.AddRange(["-vf", $"scale=out_color_matrix=bt709:out_range=tv,format={pixelFormat}"]);
+        args.AddRange(container == "webm"
+            ? ["-c:v", "libvpx-vp9", "-crf", "31", "-b:v", "0", "-row-mt", "1"]
+            : ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]);
+        args.AddRange(
+        [
+            "-pix_fmt", pixelFormat,
+            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+            "-r", spec.FrameRate.ToString(),
+        ]);
+        if (withAudio)
+        {
+            var audioCodec = AudioCodecFor(container, spec.AudioStreams);
+            args.AddRange(audioCodec switch
+            {
+                "copy" => ["-c:a", "copy"],
+                "aac" => ["-c:a", "aac", "-b:a", "192k"],
+                _ => ["-c:a", audioCodec, "-b:a", "160k"],
+            });
+        }
+
+        if (container is "mp4" or "mov" or "m4v")
+        {
+            args.AddRange(["-movflags", "+faststart"]);
+        }
+
+        args.AddRange(["-f", MuxerFor(container), FilePath(spec.OutputPath)]);
+        return args;
+    }
+
+    /// <summary>
+    /// "copy" when every stream's codec can go into <paramref name="container"/> as is, otherwise the encoder to use:
+    /// "aac" (192k) for mp4/mov/m4v/mkv, "libopus" for webm.
+    /// </summary>
+    public static string AudioCodecFor(string container, IReadOnlyList<AudioStream> audioStreams)
+    {
+        ArgumentNullException.ThrowIfNull(audioStreams);
+        var normalized = NormalizeContainer(container);
+        HashSet<string>? copyable = normalized switch
+        {
+            "mp4" or "m4v" => Mp4AudioCodecs,
+            "mov" => MovAudioCodecs,
+            "webm" => WebmAudioCodecs,
+            _ => null, // mkv holds anything a split (which writes .mka) produced
+        };
+        if (copyable is null || audioStreams.All(s => copyable.Contains(s.Codec)))
+        {
+            return "copy";
+        }
+
+        return normalized == "webm" ? "libopus" : "aac";
+    }
+
+    /// <summary>
+    /// The container to write: <paramref name="containerFormat"/> when given, otherwise from the extension of
+    /// <paramref name="outputPath"/>. One of mp4, mov, m4v, mkv, webm.
+    /// </summary>
+    public static string ContainerFor(string outputPath, string? containerFormat)
+    {
+        ArgumentNullException.ThrowIfNull(outputPath);
+        var name = containerFormat ?? Path.GetExtension(outputPath).TrimStart('.');
+        return NormalizeContainer(name);
+    }
+
+    private static string NormalizeContainer(string container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        var name = container.Trim().TrimStart('.').ToLowerInvariant();
+        return name switch
+        {
+            "mp4" or "mov" or "m4v" or "mkv" or "webm" => name,
+            "matroska" => "mkv",
+            _ => throw new MediaException(
+                $"unsupported output container '{container}'; use mp4, mov, m4v, mkv or webm"),
+        };
+    }
+
+    // ffmpeg's "m4v" muxer writes a raw MPEG-4 elementary stream, so .m4v files go through the mp4 muxer.
+    private static string MuxerFor(string container) => container switch
+    {
+        "mp4" or "m4v" => "mp4",
+        "mkv" => "matroska",
+        _ => container,
+    };
+
+    // Absolute paths keep ffmpeg from reading a leading '-' as an option or "name:" as a protocol.
+    private static string FilePath(string path) => Path.GetFullPath(path);
+
+    private static void ValidateRate(Rational rate)
+    {
+        if (rate.Numerator <= 0 || rate.Denominator <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "frame rate must be positive");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Rotoscope.Core.Media;
+
+namespace Rotoscope.Core.Tests.Media;
+
+[Trait("Category", "Unit")]
+public class FfmpegArgumentsTests
+{
+    private static readonly AudioStream Aac = new(1, "aac", 2, 48000);
+    private static readonly AudioStream Flac = new(1, "flac", 2, 48000);
+    private static readonly AudioStream Opus = new(2, "opus", 2, 48000);
+    private static readonly AudioStream Vorbis = new(1, "vorbis", 2, 44100);
+    private static readonly AudioStream Pcm = new(1, "pcm_s16le", 2, 48000);
+
+    [Fact]
+    public void Probe_ReturnsJsonFormatAndStreams_ForInput()
+    {
+        Assert.Equal(
+            ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "/in/clip.mp4"],
+            FfmpegArguments.Probe("/in/clip.mp4"));
+    }
+
+    [Fact]
+    public void Probe_MakesPathAbsolute_WhenPathStartsWithDash()
+    {
+        var argument = FfmpegArguments.Probe("-clip.mp4")[^1];
+
+        Assert.Equal(Path.Combine(Environment.CurrentDirectory, "-clip.mp4"), argument);
+    }
+
+    [Fact]
+    public void Split_ReturnsRawRgbAtFps_WhenNoAudioRequested()
+    {
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-i", "/in/clip.mp4",
+                "-map", "0:V:0",
+                "-vf", "fps=30000/1001", "-fps_mode", "passthrough",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+            ],
+            FfmpegArguments.Split("/in/clip.mp4", new Rational(30000, 1001), audioOutputPath: null));
+    }
+
+    [Fact]
+    public void Split_CopiesAllAudioToMatroska_WhenAudioPathGiven()
+    {
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-i", "/in/clip.mp4",
+                "-map", "0:V:0",
+                "-vf", "fps=60/1", "-fps_mode", "passthrough",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
+                "-map", "0:a", "-c:a", "copy", "-vn", "-f", "matroska", "/work/audio.mka.tmp",
+            ],
+            FfmpegArguments.Split("/in/clip.mp4", new Rational(60, 1), "/work/audio.mka.tmp"));
+    }
+
+    [Fact]
+    public void Assemble_EncodesH264Yuv420WithFaststart_WhenMp4EvenSizeWithoutAudio()
+    {
+        var spec = new AssembleSpec("/out/x.mp4", 320, 240, new Rational(30, 1), AudioPath: null, AudioStreams: []);
+
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
+                "-map", "0:v",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-c:v", "libx264", "-preset", "medium", "-crf", "18",
+                "-pix_fmt", "yuv420p",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+                "-r", "30/1",
+                "-movflags", "+faststart",
+                "-f", "mp4", "/out/x.mp4",
+            ],
+            FfmpegArguments.Assemble(spec));
+    }
+
+    [Fact]
+    public void Assemble_UsesYuv444AndCopiesAudio_WhenOddSizeWithAacAudio()
+    {
+        var spec = new AssembleSpec(
+            "/out/x.mp4.partial", 161, 91, new Rational(30000, 1001), "/work/audio.mka", [Aac], ContainerFormat: "mp4");
+
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "161x91", "-framerate", "30000/1001",
+                "-i", "pipe:0",
+                "-i", "/work/audio.mka",
+                "-map", "0:v", "-map", "1:a?",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p",
+                "-c:v", "libx264", "-preset", "medium", "-crf", "18",
+                "-pix_fmt", "yuv444p",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+                "-r", "30000/1001",
+                "-c:a", "copy",
+                "-movflags", "+faststart",
+                "-f", "mp4", "/out/x.mp4.partial",
+            ],
+            FfmpegArguments.Assemble(spec));
+    }
+
+    [Fact]
+    public void Assemble_ReencodesAudioToAac_WhenMovGetsFlac()
+    {
+        var spec = new AssembleSpec("/out/x.mov", 64, 48, new Rational(25, 1), "/work/a.mka", [Flac]);
+
+        var args = FfmpegArguments.Assemble(spec);
+
+        Assert.Equal(["-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart", "-f", "mov", "/out/x.mov"], args.TakeLast(9));
+    }
+
+    [Fact]
+    public void Assemble_UsesMatroskaMuxerWithoutFaststart_WhenMkv()
+    {
+        var spec = new AssembleSpec("/out/x.mkv", 320, 240, new Rational(24, 1), "/work/a.mka", [Pcm]);
+
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "24/1", "-i", "pipe:0",
+                "-i", "/work/a.mka",
+                "-map", "0:v", "-map", "1:a?",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-c:v", "libx264", "-preset", "medium", "-crf", "18",
+                "-pix_fmt", "yuv420p",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+                "-r", "24/1",
+                "-c:a", "copy",
+                "-f", "matroska", "/out/x.mkv",
+            ],
+            FfmpegArguments.Assemble(spec));
+    }
+
+    [Fact]
+    public void Assemble_EncodesVp9AndOpus_WhenWebmGetsAac()
+    {
+        var spec = new AssembleSpec("/out/x.webm", 320, 240, new Rational(30, 1), "/work/a.mka", [Aac]);
+
+        Assert.Equal(
+            [
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
+                "-i", "/work/a.mka",
+                "-map", "0:v", "-map", "1:a?",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-c:v", "libvpx-vp9", "-crf", "31", "-b:v", "0", "-row-mt", "1",
+                "-pix_fmt", "yuv420p",
+                "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+                "-r", "30/1",
+                "-c:a", "libopus", "-b:a", "160k",
+                "-f", "webm", "/out/x.webm",
+            ],
+            FfmpegArguments.Assemble(spec));
+    }
+
+    [Fact]
+    public void Assemble_UsesMp4Muxer_WhenM4vExtension()
+    {
+        var spec = new AssembleSpec("/out/x.m4v", 320, 240, new Rational(30, 1), AudioPath: null, AudioStreams: []);
+
+        Assert.Equal(["-movflags", "+faststart", "-f", "mp4", "/out/x.m4v"], FfmpegArguments.Assemble(spec).TakeLast(5));
+    }
+
+    [Fact]
+    public void Assemble_Throws_WhenContainerUnsupported()
+    {
+        var spec = new AssembleSpec("/out/x.avi", 320, 240, new Rational(30, 1), AudioPath: null, AudioStreams: []);
+
+        var error = Assert.Throws<MediaException>(() => FfmpegArguments.Assemble(spec));
+        Assert.Equal("unsupported output container 'avi'; use mp4, mov, m4v, mkv or webm", error.Message);
+    }
+
+    [Theory]
+    [InlineData("mp4", "aac", "copy")]
+    [InlineData("mp4", "mp3", "copy")]
+    [InlineData("mp4", "alac", "copy")]
+    [InlineData("mp4", "ac3", "copy")]
+    [InlineData("mp4", "eac3", "copy")]
+    [InlineData("mp4", "opus", "copy")]
+    [InlineData("mp4", "flac", "aac")]
+    [InlineData("mp4", "pcm_s16le", "aac")]
+    [InlineData("mp4", "vorbis", "aac")]
+    [InlineData("m4v", "aac", "copy")]
+    [InlineData("m4v", "vorbis", "aac")]
+    [InlineData("mov", "aac", "copy")]
+    [InlineData("mov", "ac3", "copy")]
+    [InlineData("mov", "opus", "aac")]
+    [InlineData("mov", "flac", "aac")]
+    [InlineData("mkv", "pcm_s16le", "copy")]
+    [InlineData("mkv", "vorbis", "copy")]
+    [InlineData("mkv", "truehd", "copy")]
+    [InlineData("webm", "opus", "copy")]
+    [InlineData("webm", "vorbis", "copy")]
+    [InlineData("webm", "aac", "libopus")]
+    [InlineData("WEBM", "mp3", "libopus")]
+    public void AudioCodecFor_ReturnsCopyOrEncoder_ForContainerAndCodec(string container, string codec, string expected)
+    {
+        Assert.Equal(expected, FfmpegArguments.AudioCodecFor(container, [new AudioStream(1, codec, 2, 48000)]));
+    }
+
+    [Fact]
+    public void AudioCodecFor_Reencodes_WhenAnyStreamDoesNotFit()
+    {
+        Assert.Equal("aac", FfmpegArguments.AudioCodecFor("mp4", [Aac, Flac]));
+        Assert.Equal("copy", FfmpegArguments.AudioCodecFor("webm", [Opus, Vorbis]));
+    }
+
+    [Theory]
+    [InlineData("/out/x.mp4.partial", "mp4", "mp4")]
+    [InlineData("/out/x.tmp", "MKV", "mkv")]
+    [InlineData("/out/x.MOV", null, "mov")]
+    [InlineData("/out/x.webm", null, "webm")]
+    public void ContainerFor_PrefersContainerFormat_ThenExtension(string outputPath, string? format, string expected)
+    {
+        Assert.Equal(expected, FfmpegArguments.ContainerFor(outputPath, format));
+    }
+}
