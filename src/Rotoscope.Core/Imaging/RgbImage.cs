@@ -29,6 +29,17 @@ public sealed class RgbImage : IDisposable
         }
     }
 
+    /// <summary><see cref="Pixels"/> as memory, for asynchronous writes (e.g. to ffmpeg's stdin).</summary>
+    public Memory<byte> Memory
+    {
+        get
+        {
+            var buffer = _buffer;
+            ObjectDisposedException.ThrowIf(buffer is null, this);
+            return buffer.AsMemory(0, ByteCount(Width, Height));
+        }
+    }
+
     /// <summary>Creates a black image of the given size.</summary>
     public static RgbImage Create(int width, int height)
     {

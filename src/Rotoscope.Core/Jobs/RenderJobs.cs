@@ -23,7 +23,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
             .UsingJobData(RenderIdKey, renderId)
             .RequestRecovery()
             .Build();
-        await scheduler.ScheduleJob(job, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
+        await scheduler.ScheduleJob(job, TriggerBuilder.Create().StartNow().Build(), default, cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task SplitAsync(IScheduler scheduler, string renderId, CancellationToken cancellationToken)
@@ -49,7 +49,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 
             // Staggered start times keep batches in frame order, so finished work is a prefix of the video.
             var trigger = TriggerBuilder.Create().StartAt(start.AddMilliseconds(batch.Index)).Build();
-            await scheduler.ScheduleJob(job, trigger, cancellationToken).ConfigureAwait(false);
+            await scheduler.ScheduleJob(job, trigger, default, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -76,7 +76,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
             .Build();
         try
         {
-            await scheduler.ScheduleJob(assemble, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
+            await scheduler.ScheduleJob(assemble, TriggerBuilder.Create().StartNow().Build(), default, cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectAlreadyExistsException)
         {

@@ -53,7 +53,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container);
     }
 
-    private (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
+    private static (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
     {
         var styleName = string.Join('+', chain.Models.Select(m => m.Id));
         if (request.Output is null)

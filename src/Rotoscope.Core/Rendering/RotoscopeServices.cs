@@ -36,7 +36,8 @@ public static class RotoscopeServices
         services.AddTransient<AssembleJob>();
         services.AddQuartz(quartz =>
         {
-            quartz.SchedulerName = "rotoscope-local";
+            // A unique name: Quartz keeps schedulers by name, and tests run several renders in one process.
+            quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = $"rotoscope-{Guid.NewGuid():N}");
             quartz.UseInMemoryStore();
             quartz.UseDefaultThreadPool(options.ConcurrentJobs);
         });
