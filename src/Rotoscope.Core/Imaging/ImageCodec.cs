@@ -217,57 +217,73 @@ public sealed unsafe class ImageCodec : IDisposable
         }
     }
 
-    private static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height)
+    // Stored (incompressible) data costs one filter byte per row plus a few bytes per deflate block;
+    // if the estimate still falls short, libpng reports the exact size and the second attempt uses it.
+    private static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height) =>
+        EncodePng(rgb, width, height, (int)Math.Min(Array.MaxLength, rgb.Length + (2L * height) + (rgb.Length / 1000) + 4096));
+
+    internal static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height, int initialCapacity)
     {
-        // Stored (incompressible) data costs one filter byte per row plus a few bytes per deflate block;
-        // the retry below covers anything this estimate misses.
-        var estimate = Math.Min((long)Array.MaxLength, rgb.Length + ((long)height * 2) + (rgb.Length / 1000) + 4096);
-        var buffer = ArrayPool<byte>.Shared.Rent((int)estimate);
-        try
+        var capacity = initialCapacity;
+        for (var attempt = 0; ; attempt++)
         {
-            fixed (byte* source = rgb)
+            var buffer = ArrayPool<byte>.Shared.Rent(capacity);
+            try
             {
-                for (var attempt = 0; ; attempt++)
+                var size = TryWritePng(rgb, width, height, buffer);
+                if (size <= (nuint)buffer.Length)
                 {
-                    var png = new PngImage
-                    {
-                        Version = PngNative.ImageVersion,
-                        Width = (uint)width,
-                        Height = (uint)height,
-                        Format = PngNative.FormatRgb,
-                    };
-                    var capacity = (nuint)buffer.Length;
-                    var size = capacity;
-                    int ok;
-                    fixed (byte* target = buffer)
-                    {
-                        ok = PngNative.WriteToMemory(&png, target, &size, 0, source, width * 3, null);
-                    }
-
-                    PngNative.Free(&png);
-                    if (ok != 0)
-                    {
-                        return buffer.AsSpan(0, checked((int)size)).ToArray();
-                    }
-
-                    // On failure libpng reports the size it needed when only the buffer was too small.
-                    if (size <= capacity || attempt > 0 || size > (nuint)Array.MaxLength)
-                    {
-                        throw new ImageCodecException($"Cannot encode the {width}x{height} PNG", PngNative.MessageOf(&png));
-                    }
-
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = [];
-                    buffer = ArrayPool<byte>.Shared.Rent((int)size);
+                    return buffer.AsSpan(0, (int)size).ToArray();
                 }
+
+                if (attempt > 0 || size > (nuint)Array.MaxLength)
+                {
+                    throw new ImageCodecException($"A {width}x{height} PNG needs {size} bytes, more than one buffer holds.");
+                }
+
+                capacity = (int)size;
             }
-        }
-        finally
-        {
-            if (buffer.Length > 0)
+            finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+        }
+    }
+
+    // Returns the encoded length; a value above target.Length means the target was too small and nothing was written.
+    private static nuint TryWritePng(ReadOnlySpan<byte> rgb, int width, int height, Span<byte> target)
+    {
+        var png = new PngImage
+        {
+            Version = PngNative.ImageVersion,
+            Width = (uint)width,
+            Height = (uint)height,
+            Format = PngNative.FormatRgb,
+
+            // Frames are intermediates: about 2-3x faster writes for a few percent larger files.
+            Flags = PngNative.FlagFast,
+        };
+        var capacity = (nuint)target.Length;
+        var size = capacity;
+        try
+        {
+            fixed (byte* source = rgb)
+            fixed (byte* output = target)
+            {
+                if (PngNative.WriteToMemory(&png, output, &size, 0, source, width * 3, null) != 0)
+                {
+                    return size;
+                }
+            }
+
+            // On failure libpng grows `size` only when the buffer alone was the problem.
+            return size > capacity
+                ? size
+                : throw new ImageCodecException($"Cannot encode the {width}x{height} PNG", PngNative.MessageOf(&png));
+        }
+        finally
+        {
+            PngNative.Free(&png);
         }
     }
 

@@ -1,11 +1,14 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Rotoscope.Core.Imaging;
 
 /// <summary>Converts between interleaved 8-bit RGB (HWC) and padded planar float RGB (CHW) without allocating.</summary>
 public static class PixelLayout
 {
+    private const int ChunkPixels = 1024;
+
     /// <summary>Rounds <paramref name="value"/> up to the next multiple of <paramref name="multiple"/> (361 -> 364 for 4).</summary>
     public static int PadToMultiple(int value, int multiple)
     {
@@ -74,25 +77,78 @@ public static class PixelLayout
     {
         var plane = CheckArguments(rgb.Length, width, height, planar.Length, paddedWidth, paddedHeight, nameof(rgb), nameof(planar));
 
-        ref var target = ref MemoryMarshal.GetReference(rgb);
-        ref var red = ref MemoryMarshal.GetReference(planar);
-        ref var green = ref Unsafe.Add(ref red, plane);
-        ref var blue = ref Unsafe.Add(ref red, 2 * plane);
+        // Each row goes plane by plane through a vectorized float->byte pass into this scratch, then gets interleaved;
+        // wide rows are handled in column chunks so the scratch stays small and on the stack.
+        Span<byte> scratch = stackalloc byte[3 * ChunkPixels];
+        var redBytes = scratch[..ChunkPixels];
+        var greenBytes = scratch.Slice(ChunkPixels, ChunkPixels);
+        var blueBytes = scratch.Slice(2 * ChunkPixels, ChunkPixels);
         var rowBytes = width * 3;
         for (var y = 0; y < height; y++)
         {
-            ref var targetRow = ref Unsafe.Add(ref target, y * rowBytes);
             var rowOffset = y * paddedWidth;
-            ref var redRow = ref Unsafe.Add(ref red, rowOffset);
-            ref var greenRow = ref Unsafe.Add(ref green, rowOffset);
-            ref var blueRow = ref Unsafe.Add(ref blue, rowOffset);
-            for (var x = 0; x < width; x++)
+            var targetRow = rgb.Slice(y * rowBytes, rowBytes);
+            for (var x0 = 0; x0 < width; x0 += ChunkPixels)
             {
-                ref var pixel = ref Unsafe.Add(ref targetRow, x * 3);
-                pixel = ToByte(Unsafe.Add(ref redRow, x));
-                Unsafe.Add(ref pixel, 1) = ToByte(Unsafe.Add(ref greenRow, x));
-                Unsafe.Add(ref pixel, 2) = ToByte(Unsafe.Add(ref blueRow, x));
+                var count = Math.Min(ChunkPixels, width - x0);
+                ConvertToBytes(planar.Slice(rowOffset + x0, count), redBytes);
+                ConvertToBytes(planar.Slice(plane + rowOffset + x0, count), greenBytes);
+                ConvertToBytes(planar.Slice((2 * plane) + rowOffset + x0, count), blueBytes);
+                Interleave(redBytes[..count], greenBytes[..count], blueBytes[..count], targetRow.Slice(x0 * 3, count * 3));
             }
+        }
+    }
+
+    private static void ConvertToBytes(ReadOnlySpan<float> source, Span<byte> target)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated && source.Length >= Vector256<byte>.Count)
+        {
+            ref var from = ref MemoryMarshal.GetReference(source);
+            ref var to = ref MemoryMarshal.GetReference(target);
+            var half = Vector256.Create(0.5f);
+            var max = Vector256.Create(255);
+            var last = source.Length - Vector256<byte>.Count;
+            for (; i <= last; i += Vector256<byte>.Count)
+            {
+                var a = RoundClamp(Vector256.LoadUnsafe(ref from, (nuint)i), half, max);
+                var b = RoundClamp(Vector256.LoadUnsafe(ref from, (nuint)(i + 8)), half, max);
+                var c = RoundClamp(Vector256.LoadUnsafe(ref from, (nuint)(i + 16)), half, max);
+                var d = RoundClamp(Vector256.LoadUnsafe(ref from, (nuint)(i + 24)), half, max);
+                var bytes = Vector256.Narrow(
+                    Vector256.Narrow(a, b).AsUInt16(),
+                    Vector256.Narrow(c, d).AsUInt16());
+                bytes.StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            target[i] = ToByte(source[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> RoundClamp(Vector256<float> value, Vector256<float> half, Vector256<int> max)
+    {
+        // ConvertToInt32 saturates (NaN -> 0, +inf -> int.MaxValue) since .NET 9, so clamping the integers is enough.
+        var rounded = Vector256.ConvertToInt32(value + half);
+        return Vector256.Min(Vector256.Max(rounded, Vector256<int>.Zero), max);
+    }
+
+    private static void Interleave(ReadOnlySpan<byte> red, ReadOnlySpan<byte> green, ReadOnlySpan<byte> blue, Span<byte> target)
+    {
+        // Callers pass equal lengths and target.Length == 3 * red.Length.
+        ref var r = ref MemoryMarshal.GetReference(red);
+        ref var g = ref MemoryMarshal.GetReference(green);
+        ref var b = ref MemoryMarshal.GetReference(blue);
+        ref var to = ref MemoryMarshal.GetReference(target);
+        for (var x = 0; x < red.Length; x++)
+        {
+            ref var pixel = ref Unsafe.Add(ref to, x * 3);
+            pixel = Unsafe.Add(ref r, x);
+            Unsafe.Add(ref pixel, 1) = Unsafe.Add(ref g, x);
+            Unsafe.Add(ref pixel, 2) = Unsafe.Add(ref b, x);
         }
     }
 

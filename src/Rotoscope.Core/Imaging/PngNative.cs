@@ -9,6 +9,7 @@ internal static unsafe partial class PngNative
 
     internal const uint ImageVersion = 1;   // PNG_IMAGE_VERSION
     internal const uint FormatRgb = 2;      // PNG_FORMAT_RGB (PNG_FORMAT_FLAG_COLOR)
+    internal const uint FlagFast = 2;       // PNG_IMAGE_FLAG_FAST
 
     [LibraryImport(Library, EntryPoint = "png_image_begin_read_from_memory")]
     internal static partial int BeginReadFromMemory(PngImage* image, byte* memory, nuint size);

@@ -120,7 +120,7 @@ public sealed class Ffmpeg(FfmpegTools tools)
         await using (process.ConfigureAwait(false))
         {
             // ffmpeg writes its output to a file; drain stdout anyway so nothing stray reaches ours.
-            var drain = process.StandardOutput.CopyToAsync(Stream.Null, CancellationToken.None);
+            process.DrainStandardOutput();
             var stdin = new FrameCountingStream(process.StandardInput);
             await using (stdin.ConfigureAwait(false))
             {
@@ -149,7 +149,6 @@ public sealed class Ffmpeg(FfmpegTools tools)
 
             process.CloseStandardInput();
             await ThrowIfFailedAsync(process, "assemble", spec.OutputPath, cancellationToken).ConfigureAwait(false);
-            await drain.ConfigureAwait(false);
         }
     }
 

@@ -12,6 +12,7 @@ internal sealed class ToolProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Task _stderrPump;
     private readonly CancellationTokenRegistration _cancellation;
+    private Task _stdoutDrain = Task.CompletedTask;
 
     private ToolProcess(Process process, CancellationToken cancellationToken)
     {
@@ -57,11 +58,16 @@ internal sealed class ToolProcess : IAsyncDisposable
         return new ToolProcess(process, cancellationToken);
     }
 
+    /// <summary>Discards stdout in the background, for tools that write their output to a file.</summary>
+    public void DrainStandardOutput() =>
+        _stdoutDrain = StandardOutput.CopyToAsync(Stream.Null, CancellationToken.None);
+
     /// <summary>Waits for the process and the end of its stderr; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
     {
         await _process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
         await _stderrPump.ConfigureAwait(false);
+        await _stdoutDrain.ConfigureAwait(false);
         return _process.ExitCode;
     }
 
@@ -104,13 +110,16 @@ internal sealed class ToolProcess : IAsyncDisposable
         }
 
         CloseStandardInput();
-        try
+        foreach (var pump in new[] { _stderrPump, _stdoutDrain })
         {
-            await _stderrPump.ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // The pipe closed under a killed process; the tail so far is all there is.
+            try
+            {
+                await pump.ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // The pipe closed under a killed process; what was read so far is all there is.
+            }
         }
 
         _process.Dispose();

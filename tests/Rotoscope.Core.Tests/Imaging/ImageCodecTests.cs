@@ -39,6 +39,19 @@ public sealed class ImageCodecTests : IDisposable
     }
 
     [Fact]
+    public void EncodePng_RetriesWithReportedSize_WhenFirstBufferIsTooSmall()
+    {
+        const int width = 37, height = 23;
+        var rgb = TestImages.Gradient(width, height);
+
+        var png = ImageCodec.EncodePng(rgb, width, height, initialCapacity: 64);
+        using var decoded = _codec.Decode(png);
+
+        Assert.Equal(_codec.Encode(rgb, width, height, ImageFormat.Png), png);
+        Assert.Equal(rgb, decoded.Pixels.ToArray());
+    }
+
+    [Fact]
     public void Encode_JpegQuality95RoundTripStaysClose_WhenImageIsSmooth()
     {
         const int width = 161, height = 97;

@@ -108,6 +108,36 @@ public class PixelLayoutTests
     }
 
     [Fact]
+    public void PlanarToHwc_MatchesScalarRounding_WhenRowsAreWideEnoughForVectors()
+    {
+        // 1100 columns cover full vectors, a scalar tail and a second column chunk in every row.
+        const int width = 1100, height = 3, paddedWidth = 1104, paddedHeight = 4;
+        float[] specials = [float.NaN, -0.6f, -0.4f, 0.49f, 0.5f, 127.5f, 254.49f, 254.5f, 255f, 1e9f, float.NegativeInfinity, float.PositiveInfinity];
+        var planar = new float[3 * paddedWidth * paddedHeight];
+        var random = new Random(3);
+        for (var i = 0; i < planar.Length; i++)
+        {
+            planar[i] = i % 7 == 0 ? specials[random.Next(specials.Length)] : (random.NextSingle() * 300f) - 20f;
+        }
+
+        var rgb = new byte[width * height * 3];
+        PixelLayout.PlanarToHwc(planar, paddedWidth, paddedHeight, rgb, width, height);
+
+        for (var c = 0; c < 3; c++)
+        {
+            for (var y = 0; y < height; y++)
+            {
+                for (var x = 0; x < width; x++)
+                {
+                    var value = planar[(c * paddedWidth * paddedHeight) + (y * paddedWidth) + x];
+                    var expected = float.IsNaN(value) ? 0 : (byte)Math.Clamp(Math.Floor(value + 0.5), 0, 255);
+                    Assert.Equal(expected, rgb[(((y * width) + x) * 3) + c]);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void PlanarToHwc_CropsPadding_WhenPaddedSlotIsLarger()
     {
         const int width = 3, height = 2, paddedWidth = 4, paddedHeight = 4;
