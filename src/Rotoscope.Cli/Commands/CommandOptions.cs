@@ -43,12 +43,12 @@ internal static class CommandOptions
         }
         catch (FormatException)
         {
-            result.AddError($"'{text}' is not a frame rate (examples: 60, 29.97, 30000/1001)");
+            result.AddError($"'{text}' is not a frame rate (examples: 60, 30000/1001)");
             return null;
         }
         catch (ArgumentException)
         {
-            result.AddError($"'{text}' is not a frame rate (examples: 60, 29.97, 30000/1001)");
+            result.AddError($"'{text}' is not a frame rate (examples: 60, 30000/1001)");
             return null;
         }
     }

@@ -152,6 +152,17 @@ public sealed class Ffmpeg(FfmpegTools tools)
         }
     }
 
+    /// <summary>Writes a synthetic clip (see <see cref="FfmpegArguments.TestClip"/>) to <paramref name="outputPath"/>.</summary>
+    public async Task GenerateTestClipAsync(string outputPath, int width, int height, Rational fps, double seconds, CancellationToken cancellationToken)
+    {
+        var process = ToolProcess.Start(_tools.FfmpegPath, FfmpegArguments.TestClip(outputPath, width, height, fps, seconds), cancellationToken);
+        await using (process.ConfigureAwait(false))
+        {
+            process.CloseStandardInput();
+            await ThrowIfFailedAsync(process, "generate", outputPath, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private static async Task ThrowIfFailedAsync(
         ToolProcess process,
         string operation,

@@ -112,6 +112,29 @@ public static class FfmpegArguments
     }
 
     /// <summary>
+    /// ffmpeg: a synthetic H.264 clip (moving test pattern with a 440 Hz tone) for benchmarks and samples, so they need
+    /// no footage.
+    /// </summary>
+    public static IReadOnlyList<string> TestClip(string outputPath, int width, int height, Rational fps, double seconds)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(seconds);
+        ValidateRate(fps);
+        var pixelFormat = width % 2 == 0 && height % 2 == 0 ? "yuv420p" : "yuv444p";
+        return
+        [
+            .. Quiet, "-y",
+            "-f", "lavfi", "-i", string.Create(CultureInfo.InvariantCulture, $"testsrc2=size={width}x{height}:rate={fps}"),
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", seconds.ToString(CultureInfo.InvariantCulture),
+            "-c:v", "libx264", "-pix_fmt", pixelFormat, "-c:a", "aac", "-shortest",
+            "-f", "mp4", FilePath(outputPath),
+        ];
+    }
+
+    /// <summary>
     /// "copy" when every stream's codec can go into <paramref name="container"/> as is, otherwise the encoder to use:
     /// "aac" (192k) for mp4/mov/m4v/mkv, "libopus" for webm.
     /// </summary>

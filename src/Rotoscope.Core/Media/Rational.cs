@@ -3,6 +3,7 @@ using System.Globalization;
 namespace Rotoscope.Core.Media;
 
 /// <summary>A positive rational number such as a frame rate (30000/1001), always stored reduced.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(RationalJsonConverter))]
 public readonly record struct Rational(long Numerator, long Denominator)
 {
     // The explicit properties reduce and validate the primary-constructor arguments; with no setter,
