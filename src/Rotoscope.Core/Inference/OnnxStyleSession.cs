@@ -414,7 +414,7 @@ public sealed unsafe class OnnxStyleSession : IDisposable
             fixed (byte* inName = inputName)
             fixed (byte* outName = outputName)
             {
-                api.Check(
+                ThrowIfFailed(
                     api.CreateTensorWithDataAsOrtValue(
                         memoryInfo.DangerousGetHandle(),
                         inputData,
@@ -423,16 +423,16 @@ public sealed unsafe class OnnxStyleSession : IDisposable
                         Rank,
                         OrtApi.ElementTypeFloat,
                         &inputValue),
-                    $"model {ModelPath}: could not wrap the input batch");
-                var error = api.TakeError(
-                    api.Run(session.DangerousGetHandle(), runOptions.DangerousGetHandle(), &inName, &inputValue, 1, &outName, 1, &outputValue));
-                if (error is not null)
+                    "could not wrap the input batch");
+                var status = api.Run(
+                    session.DangerousGetHandle(), runOptions.DangerousGetHandle(), &inName, &inputValue, 1, &outName, 1, &outputValue);
+                if (api.TakeError(status) is { } error)
                 {
                     throw new OnnxRuntimeException($"model {ModelPath} failed on a {batch}x{Channels}x{height}x{width} batch: {error}", error);
                 }
             }
 
-            CopyOutput(outputValue, output, shape);
+            CopyOutput(outputValue, output, new ReadOnlySpan<long>(shape, Rank));
         }
         finally
         {
@@ -449,19 +449,28 @@ public sealed unsafe class OnnxStyleSession : IDisposable
         }
     }
 
-    private void CopyOutput(IntPtr outputValue, Span<float> output, long* expectedShape)
+    private void CopyOutput(IntPtr outputValue, Span<float> output, ReadOnlySpan<long> expected)
     {
         IntPtr shapeInfo;
-        api.Check(api.GetTensorTypeAndShape(outputValue, &shapeInfo), $"model {ModelPath}: could not read the output shape");
+        ThrowIfFailed(api.GetTensorTypeAndShape(outputValue, &shapeInfo), "could not read the output shape");
         try
         {
-            var (elementType, dimensions) = ReadShape(api, shapeInfo);
-            var expected = new ReadOnlySpan<long>(expectedShape, Rank);
+            int elementType;
+            nuint rank;
+            ThrowIfFailed(api.GetTensorElementType(shapeInfo, &elementType), "could not read the output type");
+            ThrowIfFailed(api.GetDimensionsCount(shapeInfo, &rank), "could not read the output rank");
+            var dimensions = rank == Rank ? stackalloc long[Rank] : new long[(int)rank];
+            fixed (long* dims = dimensions)
+            {
+                ThrowIfFailed(api.GetDimensions(shapeInfo, dims, rank), "could not read the output shape");
+            }
+
             if (elementType != OrtApi.ElementTypeFloat || !expected.SequenceEqual(dimensions))
             {
                 throw new OnnxRuntimeException(
-                    $"model {ModelPath} is not a style model: it produced {ElementTypeName(elementType)} [{string.Join(',', dimensions)}] " +
-                    $"for float32 [{string.Join(',', expected.ToArray())}]; the output must have the input's shape");
+                    $"model {ModelPath} is not a style model: it produced {ElementTypeName(elementType)} " +
+                    $"[{string.Join(',', dimensions.ToArray())}] for float32 [{string.Join(',', expected.ToArray())}]; " +
+                    "the output must have the input's shape");
             }
         }
         finally
@@ -470,7 +479,16 @@ public sealed unsafe class OnnxStyleSession : IDisposable
         }
 
         void* data;
-        api.Check(api.GetTensorMutableData(outputValue, &data), $"model {ModelPath}: could not read the output");
+        ThrowIfFailed(api.GetTensorMutableData(outputValue, &data), "could not read the output");
         new ReadOnlySpan<float>(data, output.Length).CopyTo(output);
+    }
+
+    // Keeps the per-batch path free of message formatting unless something failed.
+    private void ThrowIfFailed(IntPtr status, string what)
+    {
+        if (api.TakeError(status) is { } error)
+        {
+            throw new OnnxRuntimeException($"model {ModelPath}: {what}: {error}", error);
+        }
     }
 }
