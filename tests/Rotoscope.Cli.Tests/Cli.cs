@@ -38,7 +38,8 @@ public sealed class Cli : IDisposable
     public string MakeClip(string name, int width, int height, int fps, double seconds, bool audio = true, params string[] extra)
     {
         var path = PathOf(name);
-        var args = new List<string> { "-v", "error", "-f", "lavfi", "-i", $"testsrc2=size={width}x{height}:rate={fps}" };
+        // testsrc2 rounds odd sizes down to even ones: draw one size up and crop to the exact geometry.
+        var args = new List<string> { "-v", "error", "-f", "lavfi", "-i", $"testsrc2=size={width + 1}x{height + 1}:rate={fps},format=yuv444p,crop={width}:{height}:0:0" };
         if (audio)
         {
             args.AddRange(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]);

@@ -31,7 +31,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
         var tracker = monitor.For(renderId);
 
-        // Open the models first: a broken model must fail the render before minutes of decoding.
+        // Open the models first: on a worker that did not plan the render, a broken model fails before any decoding.
         runner.Prepare(plan.Chain);
         var manifest = await splitter.SplitAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
         var batches = plan.Batches(manifest.Frames);
