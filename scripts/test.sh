@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Sets up what is missing, then runs every test (unit and integration). Fails when any test fails.
+# Sets up what is missing, then runs every test: the fast unit tests first, then the integration tests (real ffmpeg,
+# ONNX Runtime, native codecs, the CLI end to end). Fails when any test fails. Extra arguments go to `dotnet test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-dotnet test Rotoscope.sln -c Release -nologo "$@"
+dotnet build Rotoscope.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet test Rotoscope.sln -c Release --no-build -nologo --filter "Category=Unit" "$@"
+dotnet test Rotoscope.sln -c Release --no-build -nologo --filter "Category!=Unit" "$@"
