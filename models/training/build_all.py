@@ -29,7 +29,7 @@ from common import export_onnx, run_torch, sha256_file, check_contract  # noqa: 
 
 VERSION = "1.0.0"
 LICENSE = "MIT"
-NEURAL = ["mosaic"]  # trained by train_style.py, after the filters in the catalog ("brush" also exists)
+NEURAL = ["mosaic", "brush"]  # trained by train_style.py, after the filters in the catalog
 NEURAL_SETTINGS_KEYS = ["steps", "size", "channels", "blocks", "seed", "batch", "lr"]
 
 
