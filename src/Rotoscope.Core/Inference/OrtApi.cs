@@ -60,6 +60,7 @@ internal sealed unsafe class OrtApi
     public readonly delegate* unmanaged<IntPtr, void> ReleaseTensorTypeAndShapeInfo;
     public readonly delegate* unmanaged<IntPtr, void> ReleaseSessionOptions;
     public readonly delegate* unmanaged<IntPtr, byte*, byte*, IntPtr> AddRunConfigEntry;
+    public readonly delegate* unmanaged<IntPtr, byte*, byte*, IntPtr> AddSessionConfigEntry;
     public readonly delegate* unmanaged<IntPtr, IntPtr, IntPtr> SessionOptionsAppendExecutionProviderCudaV2;
     public readonly delegate* unmanaged<IntPtr*, IntPtr> CreateCudaProviderOptions;
     public readonly delegate* unmanaged<IntPtr, void> ReleaseCudaProviderOptions;
@@ -109,6 +110,7 @@ internal sealed unsafe class OrtApi
         ReleaseTensorTypeAndShapeInfo = (delegate* unmanaged<IntPtr, void>)slots[Slot.ReleaseTensorTypeAndShapeInfo];
         ReleaseSessionOptions = (delegate* unmanaged<IntPtr, void>)slots[Slot.ReleaseSessionOptions];
         AddRunConfigEntry = (delegate* unmanaged<IntPtr, byte*, byte*, IntPtr>)slots[Slot.AddRunConfigEntry];
+        AddSessionConfigEntry = (delegate* unmanaged<IntPtr, byte*, byte*, IntPtr>)slots[Slot.AddSessionConfigEntry];
         SessionOptionsAppendExecutionProviderCudaV2 =
             (delegate* unmanaged<IntPtr, IntPtr, IntPtr>)slots[Slot.SessionOptionsAppendExecutionProviderCudaV2];
         CreateCudaProviderOptions = (delegate* unmanaged<IntPtr*, IntPtr>)slots[Slot.CreateCudaProviderOptions];
@@ -186,6 +188,7 @@ internal sealed unsafe class OrtApi
         public const int ReleaseTypeInfo = 98;
         public const int ReleaseTensorTypeAndShapeInfo = 99;
         public const int ReleaseSessionOptions = 100;
+        public const int AddSessionConfigEntry = 130;
         public const int AddRunConfigEntry = 165;
         public const int SessionOptionsAppendExecutionProviderCudaV2 = 204;
         public const int CreateCudaProviderOptions = 205;

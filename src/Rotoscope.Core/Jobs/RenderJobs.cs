@@ -13,6 +13,8 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 {
     internal const string RenderIdKey = "renderId";
     internal const string BatchKey = "batch";
+    internal const string FirstFrameKey = "first";
+    internal const string LastFrameKey = "last";
 
     /// <summary>Schedules the first job of a planned render (its plan must already be in the store).</summary>
     public static async Task EnqueueAsync(IScheduler scheduler, string renderId, CancellationToken cancellationToken)
@@ -33,35 +35,67 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 
         // Open the models first: on a worker that did not plan the render, a broken model fails before any decoding.
         runner.Prepare(plan.Chain);
-        var manifest = await splitter.SplitAsync(plan, tracker, cancellationToken).ConfigureAwait(false);
-        var batches = plan.Batches(manifest.Frames);
-        tracker.Enter(RenderStage.Stylizing, manifest.Frames);
 
+        // Whole batches are enqueued as soon as their frames are stored, so stylizing overlaps the rest of the split.
+        var enqueued = 0;
         var start = DateTimeOffset.UtcNow;
-        foreach (var batch in batches)
+        async Task EnqueueUpToAsync(long framesStored, bool final, CancellationToken ct)
         {
-            var job = JobBuilder.Create<StylizeBatchJob>()
-                .WithIdentity($"batch-{batch.Index:D6}", renderId)
-                .UsingJobData(RenderIdKey, renderId)
-                .UsingJobData(BatchKey, batch.Index)
-                .RequestRecovery()
-                .Build();
+            while (true)
+            {
+                var first = ((long)enqueued * plan.BatchSize) + 1;
+                var last = Math.Min(first + plan.BatchSize - 1, framesStored);
+                if (first > framesStored || (last - first + 1 < plan.BatchSize && !final))
+                {
+                    return;
+                }
 
-            // Staggered start times keep batches in frame order, so finished work is a prefix of the video.
-            var trigger = TriggerBuilder.Create().StartAt(start.AddMilliseconds(batch.Index)).Build();
-            await scheduler.ScheduleJob(job, trigger, default, cancellationToken).ConfigureAwait(false);
+                await EnqueueBatchAsync(scheduler, plan, new FrameBatch(enqueued, first, last), start, ct).ConfigureAwait(false);
+                enqueued++;
+            }
         }
+
+        var manifest = await splitter.SplitAsync(plan, tracker, (stored, ct) => EnqueueUpToAsync(stored, final: false, ct), cancellationToken).ConfigureAwait(false);
+        tracker.Enter(RenderStage.Stylizing, manifest.Frames);
+        await EnqueueUpToAsync(manifest.Frames, final: true, cancellationToken).ConfigureAwait(false);
+
+        // Batches that finished before the manifest existed could not know they were the last: check for them here.
+        await EnqueueAssemblyIfCompleteAsync(scheduler, plan, cancellationToken).ConfigureAwait(false);
     }
 
-    internal async Task StylizeAsync(IScheduler scheduler, string renderId, int batchIndex, CancellationToken cancellationToken)
+    internal async Task StylizeAsync(IScheduler scheduler, string renderId, FrameBatch batch, CancellationToken cancellationToken)
     {
         var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
-        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
-        var batches = plan.Batches(manifest.Frames);
-        await stylizer.StylizeAsync(plan, batches[batchIndex], monitor.For(renderId), cancellationToken).ConfigureAwait(false);
+        await stylizer.StylizeAsync(plan, batch, monitor.For(renderId), cancellationToken).ConfigureAwait(false);
+        await EnqueueAssemblyIfCompleteAsync(scheduler, plan, cancellationToken).ConfigureAwait(false);
+    }
 
-        // Fan-in: every batch checks after writing its own marker, so whichever finishes last sees all of them.
-        foreach (var batch in batches)
+    private static async Task EnqueueBatchAsync(IScheduler scheduler, RenderPlan plan, FrameBatch batch, DateTimeOffset start, CancellationToken cancellationToken)
+    {
+        var job = JobBuilder.Create<StylizeBatchJob>()
+            .WithIdentity($"batch-{batch.Index:D6}", plan.RenderId)
+            .UsingJobData(RenderIdKey, plan.RenderId)
+            .UsingJobData(BatchKey, batch.Index)
+            .UsingJobData(FirstFrameKey, batch.First)
+            .UsingJobData(LastFrameKey, batch.Last)
+            .RequestRecovery()
+            .Build();
+
+        // Staggered start times keep batches in frame order, so finished work is a prefix of the video.
+        var trigger = TriggerBuilder.Create().StartAt(start.AddMilliseconds(batch.Index)).Build();
+        await scheduler.ScheduleJob(job, trigger, default, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Fan-in: the split (after its manifest) and every batch (after its marker) check; whichever writes last sees all.
+    private async Task EnqueueAssemblyIfCompleteAsync(IScheduler scheduler, RenderPlan plan, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+        foreach (var batch in plan.Batches(manifest.Frames))
         {
             if (!await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
             {
@@ -70,8 +104,8 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         }
 
         var assemble = JobBuilder.Create<AssembleJob>()
-            .WithIdentity("assemble", renderId)
-            .UsingJobData(RenderIdKey, renderId)
+            .WithIdentity("assemble", plan.RenderId)
+            .UsingJobData(RenderIdKey, plan.RenderId)
             .RequestRecovery()
             .Build();
         try
@@ -80,7 +114,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         }
         catch (ObjectAlreadyExistsException)
         {
-            // Two batches finished together and both saw every marker: one assemble job is enough.
+            // Two checks saw every marker at once: one assemble job is enough.
         }
     }
 
@@ -138,7 +172,10 @@ public sealed class StylizeBatchJob(RenderJobs jobs) : IJob
 {
     /// <inheritdoc/>
     public ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken) =>
-        jobs.RunStepAsync(context, (id, ct) => jobs.StylizeAsync(context.Scheduler, id, context.MergedJobDataMap.GetInt(RenderJobs.BatchKey), ct), cancellationToken);
+        jobs.RunStepAsync(context, (id, ct) => jobs.StylizeAsync(context.Scheduler, id, BatchOf(context.MergedJobDataMap), ct), cancellationToken);
+
+    private static FrameBatch BatchOf(JobDataMap data) =>
+        new(data.GetInt(RenderJobs.BatchKey), data.GetLong(RenderJobs.FirstFrameKey), data.GetLong(RenderJobs.LastFrameKey));
 }
 
 /// <summary>Quartz job: encode the styled frames with the audio into the output.</summary>

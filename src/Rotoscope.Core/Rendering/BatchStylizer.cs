@@ -25,7 +25,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         ArgumentNullException.ThrowIfNull(tracker);
         if (await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
         {
-            tracker.Advance(batch.Count, wereReused: true);
+            tracker.Advance(RenderStage.Stylizing, batch.Count, wereReused: true);
             return;
         }
 
@@ -38,7 +38,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
             }
         }
 
-        tracker.Advance(batch.Count - missing.Count, wereReused: true);
+        tracker.Advance(RenderStage.Stylizing, batch.Count - missing.Count, wereReused: true);
         if (missing.Count > 0)
         {
             await StylizeFramesAsync(plan, missing, tracker, cancellationToken).ConfigureAwait(false);
@@ -91,7 +91,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                     }
                 }).ConfigureAwait(false);
 
-                tracker.Advance(chunk.Length);
+                tracker.Advance(RenderStage.Stylizing, chunk.Length);
             }
         }
         finally

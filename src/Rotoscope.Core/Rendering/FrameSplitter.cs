@@ -8,8 +8,11 @@ namespace Rotoscope.Core.Rendering;
 /// <summary>Step 1: decodes the source once into numbered frames and its audio in the frame store.</summary>
 public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, string tempDirectory)
 {
-    /// <summary>Splits the plan's input unless a complete split with the same key exists; returns its manifest.</summary>
-    public async Task<SplitManifest> SplitAsync(RenderPlan plan, RenderTracker tracker, CancellationToken cancellationToken)
+    /// <summary>
+    /// Splits the plan's input unless a complete split with the same key exists; returns its manifest. While splitting,
+    /// <paramref name="framesStored"/> hears how many leading frames are stored, so their batches can start at once.
+    /// </summary>
+    public async Task<SplitManifest> SplitAsync(RenderPlan plan, RenderTracker tracker, Func<long, CancellationToken, Task> framesStored, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tracker);
@@ -27,8 +30,9 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
 
             // ffmpeg decodes on its own threads; encoding and storing frames runs on a few consumers so neither waits.
             var queue = Channel.CreateBounded<(byte[] Rgb, long Number)>(new BoundedChannelOptions(8) { SingleWriter = true });
+            using var prefix = new StoredPrefix(framesStored);
             var consumers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
-                .Select(_ => Task.Run(() => StoreFramesAsync(plan, queue, tracker, cancellationToken), cancellationToken))
+                .Select(_ => Task.Run(() => StoreFramesAsync(plan, queue, prefix, tracker, cancellationToken), cancellationToken))
                 .ToArray();
             long frames;
             try
@@ -71,7 +75,7 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         }
     }
 
-    private async Task StoreFramesAsync(RenderPlan plan, Channel<(byte[] Rgb, long Number)> frames, RenderTracker tracker, CancellationToken cancellationToken)
+    private async Task StoreFramesAsync(RenderPlan plan, Channel<(byte[] Rgb, long Number)> frames, StoredPrefix prefix, RenderTracker tracker, CancellationToken cancellationToken)
     {
         try
         {
@@ -81,7 +85,8 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
                 {
                     var encoded = codecs.Encode(rgb.AsSpan(0, plan.Width * plan.Height * 3), plan.Width, plan.Height, plan.FrameFormat);
                     await store.WriteAllBytesAsync(plan.SplitFrame(number), encoded, cancellationToken).ConfigureAwait(false);
-                    tracker.Advance(1);
+                    tracker.Advance(RenderStage.Splitting, 1);
+                    await prefix.StoredAsync(number, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -95,5 +100,38 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
             frames.Writer.TryComplete(e);
             throw;
         }
+    }
+
+    /// <summary>Turns out-of-order "frame N stored" events into "frames 1..N are all stored", reported in order.</summary>
+    private sealed class StoredPrefix(Func<long, CancellationToken, Task> report) : IDisposable
+    {
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private readonly HashSet<long> ahead = [];
+        private long contiguous;
+
+        public async Task StoredAsync(long number, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ahead.Add(number);
+                var before = contiguous;
+                while (ahead.Remove(contiguous + 1))
+                {
+                    contiguous++;
+                }
+
+                if (contiguous > before)
+                {
+                    await report(contiguous, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        public void Dispose() => gate.Dispose();
     }
 }

@@ -28,17 +28,14 @@ public sealed class RenderMonitor
 }
 
 /// <summary>The live state of one render in this process.</summary>
+/// <remarks>Stages overlap (batches are styled while the split goes on), so each stage keeps its own counters.</remarks>
 public sealed class RenderTracker
 {
     private readonly TaskCompletionSource<RenderResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Lock gate = new();
-    private RenderStage stage = RenderStage.Queued;
-    private long total;
-    private long done;
-    private long reused;
-    private TimeSpan stageStarted;
-    private readonly Dictionary<RenderStage, TimeSpan> stageTimes = [];
+    private readonly StageCounters[] stages = Enum.GetValues<RenderStage>().Select(_ => new StageCounters()).ToArray();
+    private RenderStage current = RenderStage.Queued;
 
     internal RenderTracker(string renderId, CancellationToken cancellationToken)
     {
@@ -55,63 +52,83 @@ public sealed class RenderTracker
     /// <summary>Completes with the result, or faults with the first failure of any job.</summary>
     public Task<RenderResult> Completion => completion.Task;
 
-    /// <summary>Styled frames found already done (resumed work).</summary>
-    public long FramesReused => Interlocked.Read(ref reused);
+    /// <summary>Styled frames found already done in the store (resumed or repeated work).</summary>
+    public long FramesReused
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stages[(int)RenderStage.Stylizing].Reused;
+            }
+        }
+    }
 
-    /// <summary>A consistent snapshot.</summary>
+    /// <summary>A consistent snapshot of the furthest stage reached.</summary>
     public RenderProgress Progress
     {
         get
         {
             lock (gate)
             {
-                var inStage = clock.Elapsed - stageStarted;
-                var fresh = done - (stage == RenderStage.Stylizing ? reused : 0);
-                return new RenderProgress(stage, total, done, reused, clock.Elapsed)
+                var counters = stages[(int)current];
+                var active = clock.Elapsed - (counters.Started ?? clock.Elapsed);
+                var fresh = counters.Done - counters.Reused;
+                return new RenderProgress(current, counters.Total, counters.Done, counters.Reused, clock.Elapsed)
                 {
-                    FramesPerSecond = inStage.TotalSeconds > 0.5 && fresh > 0 ? fresh / inStage.TotalSeconds : 0,
+                    FramesPerSecond = active.TotalSeconds > 0.5 && fresh > 0 ? fresh / active.TotalSeconds : 0,
                 };
             }
         }
     }
 
-    /// <summary>Seconds spent in each stage so far (the current one up to now), for reports and benchmarks.</summary>
+    /// <summary>Seconds from each stage's first activity to its end (the current one up to now), for reports and benchmarks.</summary>
     public IReadOnlyDictionary<string, double> StageSeconds()
     {
         lock (gate)
         {
-            var times = new Dictionary<RenderStage, TimeSpan>(stageTimes);
-            times[stage] = times.GetValueOrDefault(stage) + (clock.Elapsed - stageStarted);
-            return times.Where(t => t.Key != RenderStage.Done).ToDictionary(t => t.Key.ToString().ToLowerInvariant(), t => Math.Round(t.Value.TotalSeconds, 3));
+            return Enum.GetValues<RenderStage>()
+                .Where(s => s is not (RenderStage.Queued or RenderStage.Done) && stages[(int)s].Started is not null)
+                .ToDictionary(
+                    s => s.ToString().ToLowerInvariant(),
+                    s => Math.Round(((stages[(int)s].Ended ?? clock.Elapsed) - stages[(int)s].Started!.Value).TotalSeconds, 3));
         }
     }
 
-    /// <summary>Enters <paramref name="newStage"/> with <paramref name="framesTotal"/> frames to do (0 when unknown).</summary>
-    public void Enter(RenderStage newStage, long framesTotal)
+    /// <summary>Enters <paramref name="stage"/> with <paramref name="framesTotal"/> frames to do; earlier stages end.</summary>
+    public void Enter(RenderStage stage, long framesTotal)
     {
         lock (gate)
         {
-            stageTimes[stage] = stageTimes.GetValueOrDefault(stage) + (clock.Elapsed - stageStarted);
-            stage = newStage;
-            total = framesTotal;
-            done = 0;
-            stageStarted = clock.Elapsed;
-            if (newStage == RenderStage.Stylizing)
+            var counters = stages[(int)stage];
+            counters.Total = framesTotal;
+            counters.Started ??= clock.Elapsed;
+            for (var earlier = 0; earlier < (int)stage; earlier++)
             {
-                reused = 0;
+                if (stages[earlier].Started is not null)
+                {
+                    stages[earlier].Ended ??= clock.Elapsed;
+                }
+            }
+
+            if (stage > current)
+            {
+                current = stage;
             }
         }
     }
 
-    /// <summary>Adds <paramref name="frames"/> done in the current stage; <paramref name="wereReused"/> when found already done.</summary>
-    public void Advance(long frames, bool wereReused = false)
+    /// <summary>Adds <paramref name="frames"/> done in <paramref name="stage"/>; <paramref name="wereReused"/> when found already done.</summary>
+    public void Advance(RenderStage stage, long frames, bool wereReused = false)
     {
         lock (gate)
         {
-            done += frames;
+            var counters = stages[(int)stage];
+            counters.Started ??= clock.Elapsed;
+            counters.Done += frames;
             if (wereReused)
             {
-                reused += frames;
+                counters.Reused += frames;
             }
         }
     }
@@ -119,10 +136,24 @@ public sealed class RenderTracker
     /// <summary>Marks the render finished.</summary>
     public void Complete(RenderResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
         Enter(RenderStage.Done, result.Frames);
         completion.TrySetResult(result);
     }
 
     /// <summary>Marks the render failed; the first failure wins.</summary>
     public void Fail(Exception error) => completion.TrySetException(error);
+
+    private sealed class StageCounters
+    {
+        public long Total { get; set; }
+
+        public long Done { get; set; }
+
+        public long Reused { get; set; }
+
+        public TimeSpan? Started { get; set; }
+
+        public TimeSpan? Ended { get; set; }
+    }
 }

@@ -79,7 +79,7 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                     await stdin.WriteAsync(window[i].Memory, cancellationToken).ConfigureAwait(false);
                 }
 
-                tracker.Advance(count);
+                tracker.Advance(RenderStage.Assembling, count);
             }
             finally
             {

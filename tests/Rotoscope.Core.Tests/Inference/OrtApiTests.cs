@@ -83,6 +83,32 @@ public sealed unsafe class OrtApiTests(OnnxRuntimeFixture fixture)
 
     [Fact]
     [Trait("Category", "Integration")]
+    public void AddSessionConfigEntry_IsHonouredByCreateSession_WhenModelFormatSaysOrt() // slots 130, 7
+    {
+        IntPtr options;
+        Api.Check(Api.CreateSessionOptions(&options), "CreateSessionOptions");
+        using var handle = new OrtHandle(options, Api.ReleaseSessionOptions);
+        fixed (byte* key = "session.load_model_format\0"u8)
+        fixed (byte* value = "ORT\0"u8)
+        {
+            Api.Check(Api.AddSessionConfigEntry(options, key, value), "AddSessionConfigEntry");
+        }
+
+        IntPtr session = IntPtr.Zero;
+        string? error;
+        fixed (byte* path = OnnxRuntime.NullTerminatedUtf8(OnnxRuntimeFixture.Model("invert.onnx")))
+        {
+            error = Api.TakeError(Api.CreateSession(fixture.Runtime.Env.DangerousGetHandle(), path, options, &session));
+        }
+
+        // An .onnx file read as the ORT flatbuffer format must fail: proof the entry reached the session.
+        using var created = new OrtHandle(session, Api.ReleaseSession);
+        Assert.NotNull(error);
+        Assert.Contains("LoadOrtModel", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public void SetSessionGraphOptimizationLevel_Rejects_WhenLevelUnknown() // slots 10, 23, 100
     {
         IntPtr options;
