@@ -55,7 +55,7 @@ internal static class BenchCommand
             await context.Out.WriteLineAsync($"""
                 style            {result.Style} at {result.Width}x{result.Height}, {result.Frames} frames, {result.ProcessorCount} cores
                 end to end       {result.EndToEndSeconds:0.00} s ({result.FramesPerSecond:0.0} frames/s)
-                pure inference   {result.InferenceSeconds:0.00} s ({result.InferenceFramesPerSecond:0.0} frames/s)
+                pure inference   {result.InferenceSeconds:0.00} s ({result.InferenceFramesPerSecond:0.0} frames/s); {result.InferenceInRenderSeconds:0.00} s inside the render
                 efficiency       {result.Efficiency:0.000} (inference / end to end)
                 stages           {stages}
                 peak memory      {result.PeakMemoryBytes / (1024.0 * 1024):0} MiB

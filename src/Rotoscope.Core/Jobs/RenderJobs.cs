@@ -130,6 +130,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
             Seconds: manifest.Frames / plan.Fps.ToDouble(),
             ElapsedSeconds: tracker.Progress.Elapsed.TotalSeconds,
             FramesPerSecond: manifest.Frames / Math.Max(tracker.Progress.Elapsed.TotalSeconds, 1e-6),
+            InferenceSeconds: Math.Round(tracker.InferenceTime.TotalSeconds, 3),
             FramesReused: tracker.FramesReused,
             HasAudio: manifest.HasAudio,
             Styles: plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256)).ToList(),

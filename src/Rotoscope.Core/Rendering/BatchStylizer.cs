@@ -11,13 +11,6 @@ namespace Rotoscope.Core.Rendering;
 /// </remarks>
 public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPool codecs)
 {
-    // Frames per inference call: enough to amortize the call, few enough that activations of a big frame stay small.
-    private const long PixelsPerInference = 1_000_000;
-
-    /// <summary>Frames per inference call for a padded frame size (at most <paramref name="available"/>).</summary>
-    public static int FramesPerInference(int paddedWidth, int paddedHeight, int available) =>
-        (int)Math.Clamp(PixelsPerInference / ((long)paddedWidth * paddedHeight), 1, Math.Max(1, available));
-
     /// <summary>Styles the frames of <paramref name="batch"/> that are not styled yet.</summary>
     public async Task StylizeAsync(RenderPlan plan, FrameBatch batch, RenderTracker tracker, CancellationToken cancellationToken)
     {
@@ -54,7 +47,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         var paddedWidth = PixelLayout.PadToMultiple(width, 4);
         var paddedHeight = PixelLayout.PadToMultiple(height, 4);
         var slot = 3 * paddedWidth * paddedHeight;
-        var perCall = FramesPerInference(paddedWidth, paddedHeight, frames.Count);
+        var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, frames.Count);
         var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
         var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
@@ -74,7 +67,8 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                     PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
                 }).ConfigureAwait(false);
 
-                var styled = await runner.RunAsync(chain, buffer, scratch, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+                var (styled, inference) = await runner.RunAsync(chain, buffer, scratch, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+                tracker.AddInferenceTime(inference);
 
                 await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
                 {

@@ -36,6 +36,7 @@ public sealed class RenderTracker
     private readonly Lock gate = new();
     private readonly StageCounters[] stages = Enum.GetValues<RenderStage>().Select(_ => new StageCounters()).ToArray();
     private RenderStage current = RenderStage.Queued;
+    private TimeSpan inferenceTime;
 
     internal RenderTracker(string renderId, CancellationToken cancellationToken)
     {
@@ -60,6 +61,18 @@ public sealed class RenderTracker
             lock (gate)
             {
                 return stages[(int)RenderStage.Stylizing].Reused;
+            }
+        }
+    }
+
+    /// <summary>Time spent inside style model runs (the lock-step inference waits excluded).</summary>
+    public TimeSpan InferenceTime
+    {
+        get
+        {
+            lock (gate)
+            {
+                return inferenceTime;
             }
         }
     }
@@ -130,6 +143,15 @@ public sealed class RenderTracker
             {
                 counters.Reused += frames;
             }
+        }
+    }
+
+    /// <summary>Adds time spent running style models.</summary>
+    public void AddInferenceTime(TimeSpan time)
+    {
+        lock (gate)
+        {
+            inferenceTime += time;
         }
     }
 

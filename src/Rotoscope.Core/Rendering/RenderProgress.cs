@@ -43,6 +43,7 @@ public sealed record RenderResult(
     double Seconds,
     double ElapsedSeconds,
     double FramesPerSecond,
+    double InferenceSeconds,
     long FramesReused,
     bool HasAudio,
     IReadOnlyList<RenderedStyle> Styles,
