@@ -39,12 +39,19 @@ internal static class CliApp
 
         try
         {
-            var configuration = new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false };
+            // Program.cs owns signal handling: System.CommandLine's own handler would end the process after 2 s,
+            // cutting clean-up short.
+            var configuration = new InvocationConfiguration
+            {
+                Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+            };
             return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            await context.Error.WriteLineAsync($"rotoscope: {Describe(e)}").ConfigureAwait(false);
+            // After Ctrl+C, ffmpeg (same terminal, same signal) may fail before our token is seen: report the cancel.
+            var message = cancellationToken.IsCancellationRequested ? Describe(new OperationCanceledException()) : Describe(e);
+            await context.Error.WriteLineAsync($"rotoscope: {message}").ConfigureAwait(false);
             if (context.Environment.ContainsKey("ROTOSCOPE_DEBUG"))
             {
                 await context.Error.WriteLineAsync(e.ToString()).ConfigureAwait(false);

@@ -83,6 +83,17 @@ public sealed class BadInputTests : IDisposable
         Assert.False(File.Exists(cli.PathOf("ok.broken.mp4")));
     }
 
+    [Fact]
+    public async Task Render_RefusesToOverwriteInput_WhenDataOutputIsTheInput()
+    {
+        var clip = cli.MakeClip("ok.mp4", 64, 48, 10, 0.3);
+        Directory.CreateDirectory(Path.Combine(cli.DataDirectory, "videos"));
+        File.Copy(clip, Path.Combine(cli.DataDirectory, "videos", "ok.mp4"));
+
+        await AssertFailsAsync(["render", "data://videos/ok.mp4", "--style", "toon", "--output", "data://videos/ok.mp4"], "output would overwrite the input");
+        Assert.Equal(await File.ReadAllBytesAsync(clip), await File.ReadAllBytesAsync(Path.Combine(cli.DataDirectory, "videos", "ok.mp4")));
+    }
+
     [Theory]
     [InlineData("--fps", "fast")]
     [InlineData("--batch-size", "0")]

@@ -120,7 +120,7 @@ public sealed class RenderCommandTests : IDisposable
         Assert.True(outcome.ExitCode == 0, outcome.Error);
         var styles = JsonDocument.Parse(outcome.Out).RootElement.GetProperty("styles");
         Assert.Equal(["posterize", "ink"], styles.EnumerateArray().Select(s => s.GetProperty("id").GetString()));
-        Assert.True(File.Exists(cli.PathOf("chain.posterize+ink.mp4")));
+        Assert.True(File.Exists(cli.PathOf("chain.posterize_ink.mp4")));
     }
 
     [Fact]
@@ -132,6 +132,36 @@ public sealed class RenderCommandTests : IDisposable
 
         Assert.True(outcome.ExitCode == 0, outcome.Error);
         Assert.Equal(5, Cli.Probe(Path.Combine(cli.DataDirectory, "exports", "store.toon.mp4")).Frames);
+    }
+
+    [Fact]
+    public async Task Render_ReusesStyledFrames_WhenOnlyTheOutputDiffers()
+    {
+        var input = cli.MakeClip("outputs.mp4", 96, 64, 10, 1);
+        var first = await cli.RunAsync("render", input, "--style", "toon", "--output", cli.PathOf("a.mp4"), "--json");
+        Assert.True(first.ExitCode == 0, first.Error);
+
+        var second = await cli.RunAsync("render", input, "--style", "toon", "--output", cli.PathOf("b.mkv"), "--json");
+
+        Assert.True(second.ExitCode == 0, second.Error);
+        var summary = JsonDocument.Parse(second.Out).RootElement;
+        Assert.NotEqual(JsonDocument.Parse(first.Out).RootElement.GetProperty("renderId").GetString(), summary.GetProperty("renderId").GetString());
+        Assert.Equal(10, summary.GetProperty("framesReused").GetInt64());
+        Assert.Equal(10, Cli.Probe(cli.PathOf("a.mp4")).Frames);
+        Assert.Equal(10, Cli.Probe(cli.PathOf("b.mkv")).Frames);
+    }
+
+    [Fact]
+    public async Task Render_PrintsProgressOnStdout_WhenNotATerminal()
+    {
+        var input = cli.MakeClip("plain.mp4", 96, 64, 10, 0.5);
+
+        var outcome = await cli.RunAsync("render", input, "--style", "toon");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        Assert.Equal("", outcome.Error);
+        Assert.StartsWith("render ", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("plain.toon.mp4: 5 frames, 96x64 at 10/1 fps", outcome.Out, StringComparison.Ordinal);
     }
 
     internal static double MeanAbsoluteDifference(byte[] a, byte[] b)

@@ -33,20 +33,47 @@ public sealed class ResumeTests : IDisposable
 
         var done = CountMarkers(Path.Combine(cli.DataDirectory, "renders"));
         Assert.InRange(done, 3, 23);
-        Assert.False(File.Exists(cli.PathOf("long.mosaic+mosaic.mp4")));
+        Assert.False(File.Exists(cli.PathOf("long.mosaic_mosaic.mp4")));
 
         var second = await cli.RunAsync(args);
 
         Assert.True(second.ExitCode == 0, second.Error);
         var summary = JsonDocument.Parse(second.Out).RootElement;
         Assert.True(summary.GetProperty("framesReused").GetInt64() >= done * 4, $"only {summary.GetProperty("framesReused")} frames reused of {done * 4}");
-        Assert.Equal(96, Cli.Probe(cli.PathOf("long.mosaic+mosaic.mp4")).Frames);
+        Assert.Equal(96, Cli.Probe(cli.PathOf("long.mosaic_mosaic.mp4")).Frames);
+    }
+
+    [Fact]
+    public async Task Render_StopsCleanlyWithOneLine_WhenInterrupted()
+    {
+        var input = cli.MakeClip("interrupted.mp4", 320, 192, 12, 8);
+        using var process = StartCli(["render", input, "--style", "mosaic|mosaic", "--batch-size", "4"], out var stderr);
+        var deadline = Stopwatch.StartNew();
+        while (CountMarkers(Path.Combine(cli.DataDirectory, "renders")) < 1 && !process.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(process.HasExited, "the render finished before it could be interrupted");
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        var line = Assert.Single((await stderr).Trim().Split('\n'));
+        Assert.Contains("cancelled; run the same command again to resume", line, StringComparison.Ordinal);
+        Assert.False(File.Exists(cli.PathOf("interrupted.mosaic_mosaic.mp4")));
+        Assert.Empty(Directory.EnumerateFiles(cli.Root, "*.partial", SearchOption.AllDirectories));
     }
 
     private static int CountMarkers(string renders) =>
         Directory.Exists(renders) ? Directory.EnumerateFiles(renders, "*.done", SearchOption.AllDirectories).Count() : 0;
 
-    private Process StartCli(string[] args)
+    private Process StartCli(string[] args) => StartCli(args, out _);
+
+    private Process StartCli(string[] args, out Task<string> stderr)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rotoscope.dll"));
@@ -61,8 +88,8 @@ public sealed class ResumeTests : IDisposable
         }
 
         var process = Process.Start(start)!;
-        process.StandardOutput.ReadToEndAsync();
-        process.StandardError.ReadToEndAsync();
+        _ = process.StandardOutput.ReadToEndAsync();
+        stderr = process.StandardError.ReadToEndAsync();
         return process;
     }
 }

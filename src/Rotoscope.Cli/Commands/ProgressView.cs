@@ -3,7 +3,10 @@ using Spectre.Console;
 
 namespace Rotoscope.Cli.Commands;
 
-/// <summary>Shows a render's progress on stderr: a live bar on a terminal, a plain line per stage and every few seconds otherwise.</summary>
+/// <summary>
+/// Shows a render's progress: a live bar on stderr when it is a terminal; otherwise a plain line per stage and every few
+/// seconds on stdout, so that stderr holds nothing but an error when there is one.
+/// </summary>
 internal sealed class ProgressView(CliContext context)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
@@ -36,7 +39,7 @@ internal sealed class ProgressView(CliContext context)
 
     private async Task<RenderResult> FollowPlainAsync(StartedRender render, CancellationToken cancellationToken)
     {
-        await context.Error.WriteLineAsync($"render {render.Plan.RenderId}: {render.Plan.Chain.Name} on {render.Plan.Width}x{render.Plan.Height} at {render.Plan.Fps} fps").ConfigureAwait(false);
+        await context.Out.WriteLineAsync($"render {render.Plan.RenderId}: {render.Plan.Chain.Name} on {render.Plan.Width}x{render.Plan.Height} at {render.Plan.Fps} fps").ConfigureAwait(false);
         var lastStage = RenderStage.Queued;
         var lastLine = TimeSpan.Zero;
         while (!render.Tracker.Completion.IsCompleted)
@@ -46,7 +49,7 @@ internal sealed class ProgressView(CliContext context)
             {
                 if (state.Stage != RenderStage.Done)
                 {
-                    await context.Error.WriteLineAsync(Describe(state)).ConfigureAwait(false);
+                    await context.Out.WriteLineAsync(Describe(state)).ConfigureAwait(false);
                 }
 
                 (lastStage, lastLine) = (state.Stage, state.Elapsed);
@@ -75,7 +78,7 @@ internal sealed class ProgressView(CliContext context)
 
         if (state.Remaining is { } remaining)
         {
-            text += $", ETA {remaining:hh\\:mm\\:ss}";
+            text += $", ETA {(int)remaining.TotalHours}:{remaining:mm\\:ss}";
         }
 
         return state.FramesReused > 0 && state.Stage == RenderStage.Stylizing ? $"{text} ({state.FramesReused} reused)" : text;

@@ -25,7 +25,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
             .UsingJobData(RenderIdKey, renderId)
             .RequestRecovery()
             .Build();
-        await scheduler.ScheduleJob(job, TriggerBuilder.Create().StartNow().Build(), default, cancellationToken).ConfigureAwait(false);
+        await ScheduleOnceAsync(scheduler, job, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task SplitAsync(IScheduler scheduler, string renderId, CancellationToken cancellationToken)
@@ -83,7 +83,20 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 
         // Staggered start times keep batches in frame order, so finished work is a prefix of the video.
         var trigger = TriggerBuilder.Create().StartAt(start.AddMilliseconds(batch.Index)).Build();
-        await scheduler.ScheduleJob(job, trigger, default, cancellationToken).ConfigureAwait(false);
+        await ScheduleOnceAsync(scheduler, job, trigger, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A job key names one piece of work: a re-run split or a second fan-in check that schedules it again finds it
+    // already stored (or done), and one copy is enough.
+    private static async Task ScheduleOnceAsync(IScheduler scheduler, IJobDetail job, ITrigger trigger, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await scheduler.ScheduleJob(job, trigger, default, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectAlreadyExistsException)
+        {
+        }
     }
 
     // Fan-in: the split (after its manifest) and every batch (after its marker) check; whichever writes last sees all.
@@ -95,7 +108,9 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         }
 
         var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
-        foreach (var batch in plan.Batches(manifest.Frames))
+
+        // Newest first: batches finish roughly in order, so a missing marker is usually found at once.
+        foreach (var batch in plan.Batches(manifest.Frames).Reverse())
         {
             if (!await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
             {
@@ -108,14 +123,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
             .UsingJobData(RenderIdKey, plan.RenderId)
             .RequestRecovery()
             .Build();
-        try
-        {
-            await scheduler.ScheduleJob(assemble, TriggerBuilder.Create().StartNow().Build(), default, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ObjectAlreadyExistsException)
-        {
-            // Two checks saw every marker at once: one assemble job is enough.
-        }
+        await ScheduleOnceAsync(scheduler, assemble, TriggerBuilder.Create().StartNow().Build(), cancellationToken).ConfigureAwait(false);
     }
 
     internal async Task AssembleAsync(string renderId, CancellationToken cancellationToken)

@@ -16,7 +16,9 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tracker);
-        if (await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
+        // The marker is only a shortcut: the batch's last frame must still be there (styled frames may be pruned).
+        if (await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false)
+            && await store.ExistsAsync(plan.StyledFrame(batch.Last), cancellationToken).ConfigureAwait(false))
         {
             tracker.Advance(RenderStage.Stylizing, batch.Count, wereReused: true);
             return;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using System.Threading.Channels;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
@@ -16,9 +17,9 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tracker);
-        if (await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
+        if (await ReadReusableManifestAsync(plan, cancellationToken).ConfigureAwait(false) is { } existing)
         {
-            return await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+            return existing;
         }
 
         tracker.Enter(RenderStage.Splitting, (long)Math.Round(plan.Source.Duration.TotalSeconds * plan.Fps.ToDouble()));
@@ -43,14 +44,33 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
                     {
                         var copy = ArrayPool<byte>.Shared.Rent(frameBytes);
                         rgb.Span.CopyTo(copy);
-                        await queue.Writer.WriteAsync((copy, index + 1), ct).ConfigureAwait(false);
+                        try
+                        {
+                            await queue.Writer.WriteAsync((copy, index + 1), ct).ConfigureAwait(false);
+                        }
+                        catch
+                        {
+                            ArrayPool<byte>.Shared.Return(copy);
+                            throw;
+                        }
                     },
                     cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 queue.Writer.TryComplete();
-                await Task.WhenAll(consumers).ConfigureAwait(false);
+                try
+                {
+                    await Task.WhenAll(consumers).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Frames left behind by a cancelled or failed split go back to the pool.
+                    while (queue.Reader.TryRead(out var left))
+                    {
+                        ArrayPool<byte>.Shared.Return(left.Rgb);
+                    }
+                }
             }
 
             if (frames == 0)
@@ -72,6 +92,29 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         finally
         {
             work.Delete(recursive: true);
+        }
+    }
+
+    // A split made for this key is reused only when it matches the plan (another ffmpeg could rotate or size
+    // differently) and is readable (a crash could have left it empty); otherwise the split runs again.
+    private async Task<SplitManifest?> ReadReusableManifestAsync(RenderPlan plan, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+            return manifest.Frames > 0 && manifest.Width == plan.Width && manifest.Height == plan.Height
+                && manifest.Fps == plan.Fps && manifest.Format == plan.FrameFormat
+                ? manifest
+                : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            return null;
         }
     }
 

@@ -23,10 +23,17 @@ public static class LocalRenderer
         try
         {
             var started = await services.GetRequiredService<RenderService>().StartAsync(request, render.Token).ConfigureAwait(false);
-            var result = follow is null
-                ? await started.Tracker.Completion.WaitAsync(render.Token).ConfigureAwait(false)
-                : await follow(started, render.Token).ConfigureAwait(false);
-            return (result, services.GetRequiredService<StyleRunner>().Notes.ToList());
+            try
+            {
+                var result = follow is null
+                    ? await started.Tracker.Completion.WaitAsync(render.Token).ConfigureAwait(false)
+                    : await follow(started, render.Token).ConfigureAwait(false);
+                return (result, services.GetRequiredService<StyleRunner>().Notes.ToList());
+            }
+            finally
+            {
+                services.GetRequiredService<RenderMonitor>().Forget(started.Plan.RenderId);
+            }
         }
         finally
         {

@@ -40,7 +40,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             throw new RotoscopeException($"input not found: {request.Input}");
         }
 
-        var chain = catalog.Resolve(request.Style, uri => store.PathOf(BlobKey.Parse(uri["data://".Length..])));
+        var chain = catalog.Resolve(request.Style, ModelPathOf);
         StyleCatalog.Verify(chain);
 
         var source = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
@@ -48,14 +48,17 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         var (output, container) = ResolveOutput(request, input, inputPath, chain);
         var inputHash = await HashFileAsync(inputPath, cancellationToken).ConfigureAwait(false);
 
+        // Frames are shared by key (split: input + fps + format; styled: chain + split); the render id also covers
+        // the output and batching, so two requests that differ only there never share plan or batch markers.
         var splitKey = ShortHash($"{inputHash}|{fps}|{request.FrameFormat}");
-        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{source.Width}x{source.Height}|{container}");
+        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{source.Width}x{source.Height}|{container}|{output}|{request.BatchSize}");
         return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container);
     }
 
     private static (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
     {
-        var styleName = string.Join('+', chain.Models.Select(m => m.Id));
+        // '_' joins a chain: ids never contain it, and it is safe in file names and store keys alike.
+        var styleName = string.Join('_', chain.Models.Select(m => SafeName(m.Id)));
         if (request.Output is null)
         {
             var extension = Path.GetExtension(inputPath);
@@ -65,24 +68,46 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             }
 
             var name = $"{Path.GetFileNameWithoutExtension(inputPath)}.{styleName}{extension}";
-            return input is MediaLocation.StoreObject blob
-                ? (DataUri(blob.Key.Value, name), Containers[extension])
-                : CheckLocalOutput(Path.Combine(Path.GetDirectoryName(inputPath)!, name), inputPath);
+            if (input is MediaLocation.StoreObject blob)
+            {
+                var slash = blob.Key.Value.LastIndexOf('/');
+                return CheckStoreOutput(slash < 0 ? name : $"{blob.Key.Value[..slash]}/{name}", input);
+            }
+
+            return CheckLocalOutput(Path.Combine(Path.GetDirectoryName(inputPath)!, name), inputPath);
         }
 
         return MediaLocation.Parse(request.Output) switch
         {
             MediaLocation.LocalFile file => CheckLocalOutput(file.Path, inputPath),
-            MediaLocation.StoreObject blob => ($"data://{blob.Key.Value}", ContainerOf(blob.Key.Value)),
+            MediaLocation.StoreObject blob => CheckStoreOutput(blob.Key.Value, input),
             _ => throw new RotoscopeException($"unsupported output '{request.Output}'"),
         };
     }
 
-    private static string DataUri(string inputKey, string name)
+    private static (string, string) CheckStoreOutput(string key, MediaLocation input)
     {
-        var slash = inputKey.LastIndexOf('/');
-        return slash < 0 ? $"data://{name}" : $"data://{inputKey[..slash]}/{name}";
+        if (!BlobKey.TryParse(key, out var parsed, out var reason))
+        {
+            throw new RotoscopeException($"cannot write data://{key}: {reason}");
+        }
+
+        if (input is MediaLocation.StoreObject source && source.Key == parsed)
+        {
+            throw new RotoscopeException($"output would overwrite the input: data://{key}");
+        }
+
+        return ($"data://{key}", ContainerOf(key));
     }
+
+    private string ModelPathOf(string uri) =>
+        BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
+            ? store.PathOf(key)
+            : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
+
+    // Ids of models given by path come from file names, which may hold anything.
+    private static string SafeName(string id) =>
+        string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' ? c : '-'));
 
     private static (string, string) CheckLocalOutput(string path, string inputPath)
     {

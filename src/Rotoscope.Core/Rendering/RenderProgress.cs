@@ -28,7 +28,7 @@ public sealed record RenderProgress(RenderStage Stage, long FramesTotal, long Fr
 
     /// <summary>Estimated time left in the current stage, when it can be known.</summary>
     public TimeSpan? Remaining => FramesPerSecond > 0 && FramesTotal > 0
-        ? TimeSpan.FromSeconds((FramesTotal - FramesDone) / FramesPerSecond)
+        ? TimeSpan.FromSeconds(Math.Max(0, FramesTotal - FramesDone) / FramesPerSecond)
         : null;
 }
 

@@ -83,6 +83,19 @@ public sealed class StyleRunner(Func<OnnxRuntime> loadRuntime, InferenceOptions 
         inferenceGate.Dispose();
     }
 
-    private OnnxStyleSession SessionFor(StyleModel model) =>
-        sessions.GetOrAdd($"{model.ModelPath}#{model.Sha256}", _ => new Lazy<OnnxStyleSession>(() => runtime.Value.OpenStyleSession(model.ModelPath, options))).Value;
+    private OnnxStyleSession SessionFor(StyleModel model)
+    {
+        var key = $"{model.ModelPath}#{model.Sha256}";
+        var session = sessions.GetOrAdd(key, _ => new Lazy<OnnxStyleSession>(() => runtime.Value.OpenStyleSession(model.ModelPath, options)));
+        try
+        {
+            return session.Value;
+        }
+        catch
+        {
+            // A failed open (e.g. a transient CUDA out-of-memory) must not stay cached for the life of a worker.
+            sessions.TryRemove(new KeyValuePair<string, Lazy<OnnxStyleSession>>(key, session));
+            throw;
+        }
+    }
 }
