@@ -94,6 +94,13 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(await File.ReadAllBytesAsync(clip), await File.ReadAllBytesAsync(Path.Combine(cli.DataDirectory, "videos", "ok.mp4")));
     }
 
+    [Fact]
+    public async Task Render_FailsClearly_WhenCudaIsRequestedWithoutGpuBuild()
+    {
+        var input = cli.MakeClip("ok.mp4", 64, 48, 10, 0.3);
+        await AssertFailsAsync(["render", input, "--style", "toon", "--device", "cuda"], "CUDA was requested but the CUDA execution provider is unavailable");
+    }
+
     [Theory]
     [InlineData("--fps", "fast")]
     [InlineData("--batch-size", "0")]

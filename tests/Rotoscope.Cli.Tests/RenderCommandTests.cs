@@ -164,6 +164,18 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains("plain.toon.mp4: 5 frames, 96x64 at 10/1 fps", outcome.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_FallsBackToCpuAndSaysSo_WhenDeviceIsAutoWithoutGpuBuild()
+    {
+        var input = cli.MakeClip("auto.mp4", 64, 48, 10, 0.3);
+
+        var outcome = await cli.RunAsync("render", input, "--style", "toon", "--device", "auto", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var note = Assert.Single(JsonDocument.Parse(outcome.Out).RootElement.GetProperty("notes").EnumerateArray()).GetString();
+        Assert.Contains("using CPU", note, StringComparison.OrdinalIgnoreCase);
+    }
+
     internal static double MeanAbsoluteDifference(byte[] a, byte[] b)
     {
         Assert.Equal(a.Length, b.Length);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
@@ -10,6 +11,15 @@ namespace Rotoscope.Cli.Commands;
 /// <summary><c>rotoscope render INPUT --style STYLE</c>: stylize a video on this machine.</summary>
 internal static class RenderCommand
 {
+    /// <summary>Shown in help; a test parses each one, so they stay true.</summary>
+    internal static readonly string[] Examples =
+    [
+        "rotoscope render drone.mp4 --style toon",
+        "rotoscope render drone.mp4 --style mosaic --output out/styled.mp4 --fps 60 --json",
+        "rotoscope render drone.mp4 --style \"posterize|ink\" --frame-format Png",
+        "rotoscope render data://videos/drone.mp4 --style mosaic@1.0.0 --device auto",
+    ];
+
     public static Command Create(CliContext context)
     {
         var input = new Argument<string>("input") { Description = "Video to stylize: a path, file:// or data:// URI." };
@@ -27,7 +37,7 @@ internal static class RenderCommand
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var dataDir = CommandOptions.DataDirectory();
 
-        var command = new Command("render", "Stylize a video: same fps, size, duration and audio as the input.")
+        var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
             input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir,
         };
@@ -51,7 +61,9 @@ internal static class RenderCommand
 
             if (asJson)
             {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(result.Result, CommandOptions.Json)).ConfigureAwait(false);
+                var summary = JsonSerializer.SerializeToNode(result.Result, CommandOptions.Json)!.AsObject();
+                summary["notes"] = new JsonArray(result.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+                await context.Out.WriteLineAsync(summary.ToJsonString(CommandOptions.Json)).ConfigureAwait(false);
             }
             else
             {

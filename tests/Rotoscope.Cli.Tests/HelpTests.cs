@@ -1,0 +1,33 @@
+using System.CommandLine;
+using Rotoscope.Cli.Commands;
+
+namespace Rotoscope.Cli.Tests;
+
+[Trait("Category", "Unit")]
+public class HelpTests
+{
+    public static TheoryData<string> Examples() => new(RenderCommand.Examples);
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void RenderExample_ParsesWithoutErrors_WhenTakenFromHelp(string example)
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, new Dictionary<string, string?>(), ErrorIsTerminal: false);
+        var root = new RootCommand { RenderCommand.Create(context) };
+
+        var parsed = root.Parse(example["rotoscope ".Length..].Replace("\"", "", StringComparison.Ordinal));
+
+        Assert.Empty(parsed.Errors);
+    }
+
+    [Fact]
+    public async Task RenderHelp_ListsExamples_WhenAskedForHelp()
+    {
+        using var stdout = new StringWriter();
+        var code = await CliApp.RunAsync(["render", "--help"], new CliContext(stdout, TextWriter.Null, new Dictionary<string, string?>(), ErrorIsTerminal: false), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("Examples:", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains(RenderCommand.Examples[1], stdout.ToString(), StringComparison.Ordinal);
+    }
+}
