@@ -17,6 +17,7 @@ public sealed class Cli : IDisposable
     public Dictionary<string, string?> Environment => new(StringComparer.Ordinal)
     {
         ["HOME"] = System.Environment.GetEnvironmentVariable("HOME"),
+        ["XDG_DATA_HOME"] = System.Environment.GetEnvironmentVariable("XDG_DATA_HOME"),
         ["ROTOSCOPE_DATA"] = DataDirectory,
         ["ROTOSCOPE_ORT_LIBRARY"] = System.Environment.GetEnvironmentVariable("ROTOSCOPE_ORT_LIBRARY"),
         ["TMPDIR"] = Root,
