@@ -41,16 +41,21 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         var start = DateTimeOffset.UtcNow;
         async Task EnqueueUpToAsync(long framesStored, bool final, CancellationToken ct)
         {
-            while (true)
+            // Called for every stored frame: return at once until the next batch is whole.
+            if (!final && framesStored < (enqueued + 1L) * plan.BatchSize)
             {
-                var first = ((long)enqueued * plan.BatchSize) + 1;
-                var last = Math.Min(first + plan.BatchSize - 1, framesStored);
-                if (first > framesStored || (last - first + 1 < plan.BatchSize && !final))
+                return;
+            }
+
+            foreach (var batch in plan.Batches(framesStored).Skip(enqueued))
+            {
+                // A short batch is only complete once the split is: until then more of its frames may come.
+                if (batch.Count < plan.BatchSize && !final)
                 {
                     return;
                 }
 
-                await EnqueueBatchAsync(scheduler, plan, new FrameBatch(enqueued, first, last), start, ct).ConfigureAwait(false);
+                await EnqueueBatchAsync(scheduler, plan, batch, start, ct).ConfigureAwait(false);
                 enqueued++;
             }
         }
