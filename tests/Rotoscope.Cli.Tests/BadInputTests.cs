@@ -101,6 +101,13 @@ public sealed class BadInputTests : IDisposable
         await AssertFailsAsync(["render", input, "--style", "toon", "--device", "cuda"], "CUDA was requested but the CUDA execution provider is unavailable");
     }
 
+    [Fact]
+    public async Task Render_FailsClearly_WhenModelInputIsNotRgb()
+    {
+        var input = cli.MakeClip("ok.mp4", 64, 48, 10, 0.3);
+        await AssertFailsAsync(["render", input, "--style", Cli.RepoPath("tests", "fixtures", "models", "gray_input.onnx")], "is not a style model");
+    }
+
     [Theory]
     [InlineData("--fps", "fast")]
     [InlineData("--batch-size", "0")]

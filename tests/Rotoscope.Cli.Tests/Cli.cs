@@ -27,6 +27,20 @@ public sealed class Cli : IDisposable
 
     public string PathOf(string name) => Path.Combine(Root, name);
 
+    /// <summary>A path in the repository (found by walking up to Rotoscope.sln).</summary>
+    public static string RepoPath(params string[] parts)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Rotoscope.sln")))
+            {
+                return Path.Combine([dir.FullName, .. parts]);
+            }
+        }
+
+        throw new InvalidOperationException($"no Rotoscope.sln above {AppContext.BaseDirectory}");
+    }
+
     public async Task<CliOutcome> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();

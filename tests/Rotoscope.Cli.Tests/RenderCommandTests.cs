@@ -176,6 +176,22 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains("using CPU", note, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Render_UsesModelFromDataStore_WhenStyleIsDataUri()
+    {
+        var input = cli.MakeClip("mine.mp4", 64, 48, 10, 0.5, audio: false);
+        Directory.CreateDirectory(Path.Combine(cli.DataDirectory, "styles"));
+        File.Copy(Cli.RepoPath("models", "ink", "model.onnx"), Path.Combine(cli.DataDirectory, "styles", "my-ink.onnx"));
+
+        var outcome = await cli.RunAsync("render", input, "--style", "data://styles/my-ink.onnx", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var style = JsonDocument.Parse(outcome.Out).RootElement.GetProperty("styles")[0];
+        Assert.Equal("my-ink", style.GetProperty("id").GetString());
+        Assert.Equal("file", style.GetProperty("version").GetString());
+        Assert.Equal(5, Cli.Probe(cli.PathOf("mine.my-ink.mp4")).Frames);
+    }
+
     internal static double MeanAbsoluteDifference(byte[] a, byte[] b)
     {
         Assert.Equal(a.Length, b.Length);
