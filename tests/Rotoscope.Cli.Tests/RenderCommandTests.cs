@@ -192,6 +192,20 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Equal(5, Cli.Probe(cli.PathOf("mine.my-ink.mp4")).Frames);
     }
 
+    [Fact]
+    public async Task Render_StoresLosslessFrames_WhenFrameFormatIsPng()
+    {
+        var input = cli.MakeClip("png.mp4", 64, 48, 10, 0.5, audio: false);
+
+        var outcome = await cli.RunAsync("render", input, "--style", "posterize", "--frame-format", "Png", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var stored = Directory.EnumerateFiles(Path.Combine(cli.DataDirectory, "frames"), "*.*", SearchOption.AllDirectories).Select(Path.GetExtension).ToList();
+        Assert.Equal(5, stored.Count(e => e == ".png"));
+        Assert.DoesNotContain(".jpg", stored);
+        Assert.Equal(5, Cli.Probe(cli.PathOf("png.posterize.mp4")).Frames);
+    }
+
     internal static double MeanAbsoluteDifference(byte[] a, byte[] b)
     {
         Assert.Equal(a.Length, b.Length);
