@@ -42,7 +42,8 @@ if ! echo "$ORT_SHA256  $ORT_DIR/libonnxruntime.so.1" | sha256sum --check --stat
 fi
 
 # The CLI, built once; rebuilt when sources are newer than the build.
-if [ ! -f .build/cli/rotoscope.dll ] || [ -n "$(find src models/catalog.json -newer .build/cli/rotoscope.dll -print -quit 2>/dev/null)" ]; then
+changed() { find src models/catalog.json -newer .build/cli/rotoscope.dll -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null; }
+if [ ! -f .build/cli/rotoscope.dll ] || [ -n "$(changed)" ]; then
   say "building the rotoscope CLI"
-  dotnet build src/Rotoscope.Cli -c Release -o .build/cli -nologo -v quiet -clp:ErrorsOnly >&2
+  dotnet build src/Rotoscope.Cli -c Release -o .build/cli -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2
 fi
