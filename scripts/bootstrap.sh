@@ -45,5 +45,5 @@ fi
 changed() { find src models/catalog.json -newer .build/cli/rotoscope.dll -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null; }
 if [ ! -f .build/cli/rotoscope.dll ] || [ -n "$(changed)" ]; then
   say "building the rotoscope CLI"
-  dotnet build src/Rotoscope.Cli -c Release -o .build/cli -nologo -v quiet "-clp:ErrorsOnly;NoSummary" >&2
+  log=$(dotnet build src/Rotoscope.Cli -c Release -o .build/cli -nologo -v quiet 2>&1) || { printf '%s\n' "$log" >&2; exit 1; }
 fi
