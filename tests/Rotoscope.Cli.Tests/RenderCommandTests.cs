@@ -78,6 +78,18 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_KeepsPixelShape_WhenSourceIsAnamorphic()
+    {
+        var input = cli.MakeClip("dv.mkv", 120, 80, 10, 0.5, audio: false, "-vf", "setsar=8/9");
+
+        var outcome = await cli.RunAsync("render", input, "--style", "toon", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var sar = Cli.Ffmpeg("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=sample_aspect_ratio", "-of", "csv=p=0", cli.PathOf("dv.toon.mkv")]);
+        Assert.Equal("8:9", sar.Trim());
+    }
+
+    [Fact]
     public async Task Render_ReusesEverything_WhenSameRequestRunsTwice()
     {
         var input = cli.MakeClip("twice.mp4", 96, 64, 20, 1);

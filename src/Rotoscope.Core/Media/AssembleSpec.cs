@@ -5,6 +5,7 @@ namespace Rotoscope.Core.Media;
 /// <param name="AudioPath">An audio file (usually the .mka from a split) whose audio streams are muxed in; null for none.</param>
 /// <param name="AudioStreams">The streams in AudioPath, used to decide between copying and re-encoding.</param>
 /// <param name="ContainerFormat">mp4, mov, m4v, mkv or webm; null to take it from OutputPath's extension.</param>
+/// <param name="SampleAspectRatio">Pixel shape to record for display; null for square pixels.</param>
 public sealed record AssembleSpec(
     string OutputPath,
     int Width,
@@ -12,4 +13,5 @@ public sealed record AssembleSpec(
     Rational FrameRate,
     string? AudioPath,
     IReadOnlyList<AudioStream> AudioStreams,
-    string? ContainerFormat = null);
+    string? ContainerFormat = null,
+    Rational? SampleAspectRatio = null);

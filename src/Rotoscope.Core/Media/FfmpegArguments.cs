@@ -81,7 +81,8 @@ public static class FfmpegArguments
 
         // Convert with the BT.709 matrix and say so in the stream; untagged output is read as 709 by most players
         // while swscale's default RGB->YUV matrix is 601, which shifts colours.
-        args.AddRange(["-vf", $"scale=out_color_matrix=bt709:out_range=tv,format={pixelFormat}"]);
+        var sampleAspect = spec.SampleAspectRatio is { } sar ? $",setsar={sar}" : "";
+        args.AddRange(["-vf", $"scale=out_color_matrix=bt709:out_range=tv,format={pixelFormat}{sampleAspect}"]);
         args.AddRange(container == "webm"
             ? ["-c:v", "libvpx-vp9", "-crf", "31", "-b:v", "0", "-row-mt", "1"]
             : ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]);

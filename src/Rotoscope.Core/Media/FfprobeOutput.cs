@@ -90,7 +90,21 @@ internal static class FfprobeOutput
             frameRate,
             TimeSpan.FromSeconds(seconds),
             frameCount,
-            audio);
+            audio,
+            SampleAspectRatio(video, swap));
+    }
+
+    // "8:9" means each coded pixel is displayed 8/9 as wide as tall; "1:1", "0:1" and a missing value mean square.
+    // Autorotation by 90 or 270 degrees turns the pixels too, inverting the ratio.
+    private static Rational? SampleAspectRatio(JsonElement video, bool swap)
+    {
+        var text = GetString(video, "sample_aspect_ratio")?.Replace(':', '/');
+        if (!Rational.TryParse(text, out var ratio) || ratio == new Rational(1, 1))
+        {
+            return null;
+        }
+
+        return swap ? new Rational(ratio.Denominator, ratio.Numerator) : ratio;
     }
 
     // Cover art in audio files shows up as a video stream with the attached_pic disposition.

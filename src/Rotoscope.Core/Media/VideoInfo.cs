@@ -13,6 +13,7 @@ public sealed record AudioStream(int Index, string Codec, int Channels, int Samp
 /// <param name="Rotation">Clockwise degrees needed to display the coded frames upright: 0, 90, 180 or 270.</param>
 /// <param name="FrameRate">avg_frame_rate, falling back to r_frame_rate.</param>
 /// <param name="FrameCount">nb_frames when the container knows it.</param>
+/// <param name="SampleAspectRatio">Pixel shape for display (e.g. 8/9 for NTSC DV), after rotation; null when pixels are square.</param>
 public sealed record VideoInfo(
     string FormatName,
     string VideoCodec,
@@ -22,7 +23,8 @@ public sealed record VideoInfo(
     Rational FrameRate,
     TimeSpan Duration,
     long? FrameCount,
-    IReadOnlyList<AudioStream> AudioStreams)
+    IReadOnlyList<AudioStream> AudioStreams,
+    Rational? SampleAspectRatio = null)
 {
     public bool HasAudio => AudioStreams.Count > 0;
 }

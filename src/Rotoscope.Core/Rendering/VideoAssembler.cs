@@ -35,7 +35,7 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                 await audio.CopyToAsync(local, cancellationToken).ConfigureAwait(false);
             }
 
-            var spec = new AssembleSpec(partial, plan.Width, plan.Height, plan.Fps, audioPath, plan.Source.AudioStreams, plan.Container);
+            var spec = new AssembleSpec(partial, plan.Width, plan.Height, plan.Fps, audioPath, plan.Source.AudioStreams, plan.Container, plan.Source.SampleAspectRatio);
             await ffmpeg.AssembleAsync(spec, (stdin, ct) => WriteFramesAsync(plan, manifest.Frames, stdin, tracker, ct), cancellationToken).ConfigureAwait(false);
 
             switch (output)

@@ -165,6 +165,16 @@ public class FfmpegArgumentsTests
     }
 
     [Fact]
+    public void Assemble_RecordsPixelShape_WhenSampleAspectRatioIsNotSquare()
+    {
+        var spec = new AssembleSpec("/out/dv.mkv", 720, 480, new Rational(30000, 1001), null, [], SampleAspectRatio: new Rational(8, 9));
+
+        var args = FfmpegArguments.Assemble(spec);
+
+        Assert.Equal("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=8/9", args[args.ToList().IndexOf("-vf") + 1]);
+    }
+
+    [Fact]
     public void Assemble_Throws_WhenContainerUnsupported()
     {
         var spec = new AssembleSpec("/out/x.avi", 320, 240, new Rational(30, 1), AudioPath: null, AudioStreams: []);

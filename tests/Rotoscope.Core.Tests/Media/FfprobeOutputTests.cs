@@ -73,6 +73,23 @@ public class FfprobeOutputTests
         Assert.Equal(height, info.Height);
     }
 
+    [Theory]
+    [InlineData("\"sample_aspect_ratio\": \"8:9\"", 8, 9)]
+    [InlineData("\"sample_aspect_ratio\": \"8:9\", \"tags\": { \"rotate\": \"90\" }", 9, 8)]
+    public void Parse_ReturnsPixelShape_WhenSampleAspectRatioIsNotSquare(string extra, long numerator, long denominator)
+    {
+        var info = FfprobeOutput.Parse("/in/dv.mkv", Clip(videoExtra: extra));
+
+        Assert.Equal(new Rational(numerator, denominator), info.SampleAspectRatio);
+    }
+
+    [Theory]
+    [InlineData("\"sample_aspect_ratio\": \"1:1\"")]
+    [InlineData("\"sample_aspect_ratio\": \"0:1\"")]
+    [InlineData("\"tags\": { \"language\": \"und\" }")]
+    public void Parse_ReturnsSquarePixels_WhenSampleAspectRatioIsOneOrUnknown(string extra) =>
+        Assert.Null(FfprobeOutput.Parse("/in/a.mp4", Clip(videoExtra: extra)).SampleAspectRatio);
+
     [Fact]
     public void Parse_ReturnsNullFrameCountAndNoAudio_WhenNbFramesMissing()
     {
