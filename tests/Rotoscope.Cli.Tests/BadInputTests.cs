@@ -79,8 +79,8 @@ public sealed class BadInputTests : IDisposable
         var input = cli.MakeClip("ok.mp4", 64, 48, 10, 0.3);
         var model = cli.PathOf("broken.onnx");
         await File.WriteAllTextAsync(model, "definitely not protobuf");
-        await AssertFailsAsync(["render", input, "--style", model], "could not be loaded");
-        Assert.False(File.Exists(cli.PathOf("ok.broken.mp4")));
+        await AssertFailsAsync(["render", input, "--style", model, "--output", cli.PathOf("fresh/out.mp4")], "could not be loaded");
+        Assert.False(Directory.Exists(cli.PathOf("fresh")), "a failed render left the output folder it would have made");
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Rotoscope.Core.Storage;
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>Step 1: decodes the source once into numbered frames and its audio in the frame store.</summary>
-public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, string tempDirectory)
+public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, ScratchSpace scratch)
 {
     /// <summary>
     /// Splits the plan's input unless a complete split with the same key exists; returns its manifest. While splitting,
@@ -23,7 +23,7 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         }
 
         tracker.Enter(RenderStage.Splitting, (long)Math.Round(plan.Source.Duration.TotalSeconds * plan.Fps.ToDouble()));
-        var work = Directory.CreateDirectory(Path.Combine(tempDirectory, $"split-{plan.SplitKey}-{Guid.NewGuid():N}"));
+        var work = scratch.Create($"split-{plan.SplitKey}");
         try
         {
             var audioPath = plan.Source.HasAudio ? Path.Combine(work.FullName, "audio.mka") : null;

@@ -17,6 +17,7 @@ public static class LocalRenderer
         CancellationToken cancellationToken)
     {
         await using var services = new ServiceCollection().AddRotoscope(options).BuildServiceProvider();
+        services.GetRequiredService<ScratchSpace>().SweepAbandoned();
         var scheduler = await services.GetRequiredService<ISchedulerFactory>().GetScheduler(cancellationToken).ConfigureAwait(false);
         await scheduler.Start(cancellationToken).ConfigureAwait(false);
         using var render = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -37,7 +37,7 @@ public static class RenderBenchmark
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(spec);
-        var work = Directory.CreateDirectory(Path.Combine(options.TempDirectory, $"bench-{Guid.NewGuid():N}"));
+        var work = new ScratchSpace(options.TempDirectory).Create("bench");
         try
         {
             var clip = Path.Combine(work.FullName, "bench.mp4");

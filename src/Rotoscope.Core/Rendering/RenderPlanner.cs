@@ -122,12 +122,24 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             throw new RotoscopeException($"output is a directory: {path} (give a file name, e.g. {Path.Combine(path, "styled.mp4")})");
         }
 
-        // Fail now, not after an hour of stylizing, when the output cannot be written.
+        // Fail now, not after an hour of stylizing, when the output cannot be written. Missing folders are made only
+        // when the video is written, so a failed render leaves none behind; here the nearest existing one must be
+        // a writable folder.
         var directory = Path.GetDirectoryName(path)!;
+        var existing = directory;
+        while (!Directory.Exists(existing) && !File.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
         try
         {
-            Directory.CreateDirectory(directory);
-            var probe = Path.Combine(directory, $".rotoscope-write-test-{Guid.NewGuid():N}");
+            if (File.Exists(existing))
+            {
+                throw new IOException($"{existing} is a file, not a folder");
+            }
+
+            var probe = Path.Combine(existing, $".rotoscope-write-test-{Guid.NewGuid():N}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }

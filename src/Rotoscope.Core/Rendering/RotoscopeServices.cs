@@ -15,7 +15,6 @@ public static class RotoscopeServices
     public static IServiceCollection AddRotoscope(this IServiceCollection services, RotoscopeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Directory.CreateDirectory(options.TempDirectory);
         var store = new LocalBlobStore(options.DataDirectory);
         services.AddSingleton(options);
         services.AddSingleton(store);
@@ -26,9 +25,10 @@ public static class RotoscopeServices
         services.AddSingleton(_ => new CodecPool());
         services.AddSingleton<RenderMonitor>();
         services.AddSingleton<RenderPlanner>();
-        services.AddSingleton(sp => new FrameSplitter(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<Ffmpeg>(), sp.GetRequiredService<CodecPool>(), options.TempDirectory));
+        services.AddSingleton(new ScratchSpace(options.TempDirectory));
+        services.AddSingleton<FrameSplitter>();
         services.AddSingleton<BatchStylizer>();
-        services.AddSingleton(sp => new VideoAssembler(sp.GetRequiredService<IBlobStore>(), sp.GetRequiredService<Ffmpeg>(), sp.GetRequiredService<CodecPool>(), options.TempDirectory));
+        services.AddSingleton<VideoAssembler>();
         services.AddSingleton<RenderJobs>();
         services.AddSingleton<RenderService>();
         services.AddTransient<SplitJob>();

@@ -5,7 +5,7 @@ using Rotoscope.Core.Storage;
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>Step 3: encodes the styled frames at the exact plan fps and geometry, muxes the original audio, commits the output.</summary>
-public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, string tempDirectory)
+public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, ScratchSpace scratch)
 {
     // Frames decoded ahead of ffmpeg in parallel; ffmpeg's encoder runs meanwhile on its own threads.
     private const int DecodeWindow = 8;
@@ -17,12 +17,12 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(tracker);
         tracker.Enter(RenderStage.Assembling, manifest.Frames);
-        var work = Directory.CreateDirectory(Path.Combine(tempDirectory, $"assemble-{plan.RenderId}-{Guid.NewGuid():N}"));
+        var work = scratch.Create($"assemble-{plan.RenderId}");
         var output = MediaLocation.Parse(plan.Output);
 
         // Encode to a temporary name and move it into place only when complete: no half-written output, ever.
         var partial = output is MediaLocation.LocalFile file
-            ? Path.Combine(Path.GetDirectoryName(file.Path)!, $".{Path.GetFileName(file.Path)}.{plan.RenderId}.partial")
+            ? Path.Combine(Directory.CreateDirectory(Path.GetDirectoryName(file.Path)!).FullName, $".{Path.GetFileName(file.Path)}.{plan.RenderId}.partial")
             : Path.Combine(work.FullName, "output.partial");
         try
         {
