@@ -165,6 +165,10 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         catch (Exception e)
         {
             tracker.Fail(e);
+
+            // Also tell the scheduler, so the failure shows in its history; it is not refired: a re-run of the
+            // command (or recovery) is what retries, and the steps skip what is done.
+            throw new JobExecutionException(e) { RefireImmediately = false };
         }
     }
 
