@@ -173,7 +173,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
     }
 
     private Task<RenderPlan> LoadPlanAsync(string renderId, CancellationToken cancellationToken) =>
-        store.ReadJsonAsync<RenderPlan>(BlobKey.Parse($"renders/{renderId}/plan.json"), cancellationToken);
+        store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken);
 }
 
 /// <summary>Quartz job: split the source into frames, then schedule the batches.</summary>

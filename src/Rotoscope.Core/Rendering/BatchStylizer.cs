@@ -46,8 +46,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
     {
         var chain = plan.Chain;
         var (width, height) = (plan.Width, plan.Height);
-        var paddedWidth = PixelLayout.PadToMultiple(width, 4);
-        var paddedHeight = PixelLayout.PadToMultiple(height, 4);
+        var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
         var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, frames.Count);
         var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);

@@ -76,14 +76,13 @@ public static class RenderBenchmark
     private static async Task<double> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
     {
         var store = new LocalBlobStore(options.DataDirectory);
-        var plan = await store.ReadJsonAsync<RenderPlan>(BlobKey.Parse($"renders/{renderId}/plan.json"), cancellationToken).ConfigureAwait(false);
+        var plan = await store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
         using var runner = new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference);
         using var codecs = new CodecPool();
         runner.Prepare(plan.Chain);
 
-        var paddedWidth = PixelLayout.PadToMultiple(plan.Width, 4);
-        var paddedHeight = PixelLayout.PadToMultiple(plan.Height, 4);
+        var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
         var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, (int)manifest.Frames);
         var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);

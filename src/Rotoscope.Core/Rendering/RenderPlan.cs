@@ -37,6 +37,12 @@ public sealed record RenderPlan(
     /// <summary>Output height (the source's display height).</summary>
     public int Height => Source.Height;
 
+    /// <summary>Frame width as the models see it: style networks need multiples of 4 (pad, run, crop back).</summary>
+    public int ModelWidth => PixelLayout.PadToMultiple(Width, 4);
+
+    /// <summary>Frame height as the models see it.</summary>
+    public int ModelHeight => PixelLayout.PadToMultiple(Height, 4);
+
     /// <summary>The style chain.</summary>
     public StyleChain Chain => new(Styles);
 
@@ -47,7 +53,7 @@ public sealed record RenderPlan(
     public BlobKey StyledPrefix => BlobKey.Parse($"styled/{Chain.Hash}/{SplitKey}");
 
     /// <summary>Where this render's plan, batch markers and result live.</summary>
-    public BlobKey StatePrefix => BlobKey.Parse($"renders/{RenderId}");
+    public BlobKey StatePrefix => StatePrefixOf(RenderId);
 
     /// <summary>File extension of stored frames.</summary>
     public string FrameExtension => FrameFormat == ImageFormat.Png ? "png" : "jpg";
@@ -65,7 +71,12 @@ public sealed record RenderPlan(
     public BlobKey SplitManifest => FramesPrefix.Append("split.json");
 
     /// <summary>The key of the plan itself.</summary>
-    public BlobKey PlanKey => StatePrefix.Append("plan.json");
+    public BlobKey PlanKey => PlanKeyOf(RenderId);
+
+    /// <summary>The key of the plan of render <paramref name="renderId"/>: where every job of the render reads it.</summary>
+    public static BlobKey PlanKeyOf(string renderId) => StatePrefixOf(renderId).Append("plan.json");
+
+    private static BlobKey StatePrefixOf(string renderId) => BlobKey.Parse($"renders/{renderId}");
 
     /// <summary>The key of the marker written when the batch of frames <paramref name="batch"/> is styled.</summary>
     public BlobKey BatchMarker(FrameBatch batch) => StatePrefix.Append($"batches/{batch.First:D6}-{batch.Last:D6}.done");
