@@ -33,7 +33,7 @@ internal static class CliApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await context.Error.WriteLineAsync($"rotoscope: {parsed.Errors[0].Message} (see 'rotoscope --help')").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"rotoscope: {UsageProblem(root, args, parsed.Errors[0].Message)} (see 'rotoscope --help')").ConfigureAwait(false);
             return UsageError;
         }
 
@@ -59,6 +59,20 @@ internal static class CliApp
 
             return Failure;
         }
+    }
+
+    // A mistyped command is named, with the nearest real one; System.CommandLine would only say none was given.
+    private static string UsageProblem(RootCommand root, string[] args, string firstError)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-') || root.Subcommands.Any(c => c.Name == args[0]))
+        {
+            return firstError;
+        }
+
+        var near = NearMatches.Of(args[0], root.Subcommands.Select(c => c.Name));
+        return near.Count > 0
+            ? $"unknown command '{args[0]}'; did you mean '{near[0]}'?"
+            : $"unknown command '{args[0]}' (commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))})";
     }
 
     /// <summary>One line for the user: known failures carry their own message; anything else says what broke.</summary>

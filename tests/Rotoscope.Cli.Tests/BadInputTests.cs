@@ -62,8 +62,18 @@ public sealed class BadInputTests : IDisposable
         var blocker = cli.PathOf("blocker");
         await File.WriteAllTextAsync(blocker, "");
 
-        await AssertFailsAsync(["render", input, "--style", "toon", "--output", Path.Combine(blocker, "out.mp4")], "cannot write to output directory");
+        await AssertFailsAsync(["render", input, "--style", "toon", "--output", Path.Combine(blocker, "out.mp4")], $"cannot write to {blocker}: it is a file, not a folder");
         Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "frames")), "work started before the output was checked");
+    }
+
+    [Fact]
+    public async Task Render_SaysWhyWithoutInternalNames_WhenOutputFolderTakesNoFiles()
+    {
+        var input = cli.MakeClip("ok.mp4", 64, 48, 10, 0.3);
+
+        var line = await AssertFailsAsync(["render", input, "--style", "toon", "--output", "/proc/out.mp4"], "cannot write to /proc: ");
+
+        Assert.DoesNotContain("rotoscope-write-test", line, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,7 +136,7 @@ public sealed class BadInputTests : IDisposable
         Assert.Contains("--style", outcome.Error, StringComparison.Ordinal);
     }
 
-    private async Task AssertFailsAsync(string[] args, string expected)
+    private async Task<string> AssertFailsAsync(string[] args, string expected)
     {
         var before = Directory.EnumerateFiles(cli.Root, "*.mp4", SearchOption.AllDirectories).Order().ToList();
         var outcome = await cli.RunAsync(args);
@@ -138,5 +148,6 @@ public sealed class BadInputTests : IDisposable
         Assert.DoesNotContain("   at ", outcome.Error, StringComparison.Ordinal);
         Assert.Equal(before, Directory.EnumerateFiles(cli.Root, "*.mp4", SearchOption.AllDirectories).Order().ToList());
         Assert.Empty(Directory.EnumerateFiles(cli.Root, "*.partial", SearchOption.AllDirectories));
+        return line;
     }
 }

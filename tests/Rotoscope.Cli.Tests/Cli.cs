@@ -49,6 +49,27 @@ public sealed class Cli : IDisposable
         return new CliOutcome(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>Starts the CLI as its own process (for kills, signals and concurrent runs), with this test's environment.</summary>
+    public Process Start(string[] args, out Task<string> stdout, out Task<string> stderr)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rotoscope.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start)!;
+        stdout = process.StandardOutput.ReadToEndAsync();
+        stderr = process.StandardError.ReadToEndAsync();
+        return process;
+    }
+
     /// <summary>A clip from ffmpeg's lavfi test sources, with a sine audio track unless <paramref name="audio"/> is false.</summary>
     public string MakeClip(string name, int width, int height, int fps, double seconds, bool audio = true, params string[] extra)
     {

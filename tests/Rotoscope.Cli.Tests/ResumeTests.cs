@@ -68,28 +68,13 @@ public sealed class ResumeTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(cli.Root, "*.partial", SearchOption.AllDirectories));
     }
 
+    // Batch markers: renders/<id>/batches/<first>-<last>.json, written when a batch is styled.
     private static int CountMarkers(string renders) =>
-        Directory.Exists(renders) ? Directory.EnumerateFiles(renders, "*.done", SearchOption.AllDirectories).Count() : 0;
+        Directory.Exists(renders)
+            ? Directory.EnumerateFiles(renders, "*.json", SearchOption.AllDirectories).Count(f => Path.GetFileName(Path.GetDirectoryName(f)) == "batches")
+            : 0;
 
-    private Process StartCli(string[] args) => StartCli(args, out _);
+    private Process StartCli(string[] args) => cli.Start(args, out _, out _);
 
-    private Process StartCli(string[] args, out Task<string> stderr)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rotoscope.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (name, value) in cli.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        var process = Process.Start(start)!;
-        _ = process.StandardOutput.ReadToEndAsync();
-        stderr = process.StandardError.ReadToEndAsync();
-        return process;
-    }
+    private Process StartCli(string[] args, out Task<string> stderr) => cli.Start(args, out _, out stderr);
 }

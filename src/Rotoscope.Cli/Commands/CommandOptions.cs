@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rotoscope.Core.Inference;
@@ -11,9 +12,11 @@ namespace Rotoscope.Cli.Commands;
 /// <summary>Options several commands share, and how they turn into <see cref="RotoscopeOptions"/>.</summary>
 internal static class CommandOptions
 {
+    /// <summary>JSON for people and scripts alike: indented, enums as words, non-ASCII text (paths) as UTF-8, not \u escapes.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 

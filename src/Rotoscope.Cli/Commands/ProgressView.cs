@@ -15,6 +15,9 @@ internal sealed class ProgressView(CliContext context)
     public Task<RenderResult> FollowAsync(StartedRender render, CancellationToken cancellationToken) =>
         context.ErrorIsTerminal ? FollowLiveAsync(render, cancellationToken) : FollowPlainAsync(render, cancellationToken);
 
+    /// <summary>A line about the render that is not progress (e.g. waiting for another process), where progress goes.</summary>
+    public void Notice(string text) => (context.ErrorIsTerminal ? context.Error : context.Out).WriteLine(text);
+
     private async Task<RenderResult> FollowLiveAsync(StartedRender render, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error) });
@@ -70,7 +73,8 @@ internal sealed class ProgressView(CliContext context)
             return stage;
         }
 
-        var text = $"{stage} {state.FramesDone}/{state.FramesTotal} frames";
+        // Until the split has counted, the total is the probe's estimate: said so with a tilde.
+        var text = $"{stage} {state.FramesDone}/{(state.TotalIsEstimate ? "~" : "")}{state.FramesTotal} frames";
         if (state.FramesPerSecond > 0)
         {
             text += $", {state.FramesPerSecond:0.#} frames/s";

@@ -35,11 +35,13 @@ internal static class RenderCommand
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
+        var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
         var dataDir = CommandOptions.DataDirectory();
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir,
+            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir, overwrite, allowDamaged,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -55,24 +57,38 @@ internal static class RenderCommand
                 Fps = parse.GetValue(fps),
                 BatchSize = parse.GetValue(batchSize),
                 FrameFormat = parse.GetValue(frameFormat),
+                Overwrite = parse.GetValue(overwrite),
+                AllowDamaged = parse.GetValue(allowDamaged),
             };
             var asJson = parse.GetValue(json);
-            var result = await LocalRenderer.RenderAsync(options, request, asJson ? null : new ProgressView(context).FollowAsync, cancellationToken).ConfigureAwait(false);
+            var view = new ProgressView(context);
+            var result = await LocalRenderer.RenderAsync(options, request, asJson ? null : view.FollowAsync, asJson ? null : view.Notice, cancellationToken).ConfigureAwait(false);
+            var notes = result.Notes.ToList();
+            if (result.Result.InputDamage is { } damage)
+            {
+                notes.Add($"the input {damage}: rendered what decodes (--allow-damaged)");
+            }
 
             if (asJson)
             {
                 var summary = JsonSerializer.SerializeToNode(result.Result, CommandOptions.Json)!.AsObject();
-                summary["notes"] = new JsonArray(result.Notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+                summary["notes"] = new JsonArray(notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
                 await context.Out.WriteLineAsync(summary.ToJsonString(CommandOptions.Json)).ConfigureAwait(false);
             }
             else
             {
-                foreach (var note in result.Notes)
+                foreach (var note in notes)
                 {
                     await context.Error.WriteLineAsync($"note: {note}").ConfigureAwait(false);
                 }
 
                 var r = result.Result;
+                if (r.AlreadyRendered)
+                {
+                    await context.Out.WriteLineAsync($"{r.Output}: already rendered (render {r.RenderId}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps); nothing to do").ConfigureAwait(false);
+                    return CliApp.Ok;
+                }
+
                 var reused = r.FramesReused > 0 ? $", {r.FramesReused} frames reused" : "";
                 await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
             }

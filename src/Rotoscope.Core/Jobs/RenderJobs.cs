@@ -117,7 +117,7 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         // Newest first: batches finish roughly in order, so a missing marker is usually found at once.
         foreach (var batch in plan.Batches(manifest.Frames).Reverse())
         {
-            if (!await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false))
+            if (!await store.ExistsAsync(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -136,19 +136,22 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
         var plan = await LoadPlanAsync(renderId, cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
         var tracker = monitor.For(renderId);
-        await assembler.AssembleAsync(plan, manifest, tracker, cancellationToken).ConfigureAwait(false);
+        var outputSha256 = await assembler.AssembleAsync(plan, manifest, tracker, cancellationToken).ConfigureAwait(false);
 
+        var elapsed = tracker.Progress.Elapsed.TotalSeconds;
         var result = new RenderResult(
             plan.RenderId, plan.Output, manifest.Frames, plan.Fps.ToString(), plan.Width, plan.Height,
-            Seconds: manifest.Frames / plan.Fps.ToDouble(),
-            ElapsedSeconds: tracker.Progress.Elapsed.TotalSeconds,
-            FramesPerSecond: manifest.Frames / Math.Max(tracker.Progress.Elapsed.TotalSeconds, 1e-6),
+            Seconds: Math.Round(manifest.Frames / plan.Fps.ToDouble(), 3),
+            ElapsedSeconds: Math.Round(elapsed, 3),
+            FramesPerSecond: Math.Round(manifest.Frames / Math.Max(elapsed, 1e-6), 3),
             InferenceSeconds: Math.Round(tracker.InferenceTime.TotalSeconds, 3),
             FramesReused: tracker.FramesReused,
             HasAudio: manifest.HasAudio,
             Styles: plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256)).ToList(),
-            StageSeconds: tracker.StageSeconds());
-        await store.WriteJsonAsync(plan.StatePrefix.Append("result.json"), result, cancellationToken).ConfigureAwait(false);
+            StageSeconds: tracker.StageSeconds(),
+            OutputSha256: outputSha256,
+            InputDamage: manifest.Damage);
+        await store.WriteJsonAsync(plan.ResultKey, result, cancellationToken).ConfigureAwait(false);
         tracker.Complete(result);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 
 namespace Rotoscope.Core.Media;
 
@@ -41,9 +42,10 @@ public sealed class Ffmpeg(FfmpegTools tools)
     /// <paramref name="onFrame"/> with each rgb24 frame (Width*Height*3 bytes) and its zero-based index. The buffer is
     /// reused: the callee consumes or copies it before its task completes. When <paramref name="audioOutputPath"/> is
     /// given and the input has audio, every audio stream is copied (not re-encoded) into that Matroska file in the same
-    /// run; without audio no file is written. Returns the number of frames.
+    /// run; without audio no file is written. Returns the number of frames and, when ffmpeg succeeded but reported
+    /// errors on the way (a damaged or truncated file), its last such line.
     /// </summary>
-    public async Task<long> SplitAsync(
+    public async Task<SplitOutcome> SplitAsync(
         string inputPath,
         VideoInfo info,
         Rational fps,
@@ -55,7 +57,7 @@ public sealed class Ffmpeg(FfmpegTools tools)
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(onFrame);
         var frameSize = checked(info.Width * info.Height * 3);
-        var arguments = FfmpegArguments.Split(inputPath, fps, info.HasAudio ? audioOutputPath : null);
+        var arguments = FfmpegArguments.Split(inputPath, fps, info.Colorimetry, info.HasAudio ? audioOutputPath : null);
 
         var process = ToolProcess.Start(_tools.FfmpegPath, arguments, cancellationToken);
         var buffer = ArrayPool<byte>.Shared.Rent(frameSize);
@@ -92,7 +94,9 @@ public sealed class Ffmpeg(FfmpegTools tools)
                 }
 
                 await ThrowIfFailedAsync(process, "split", inputPath, cancellationToken).ConfigureAwait(false);
-                return frames;
+
+                // At loglevel error, anything on stderr of a successful run is a decoding or demuxing error.
+                return new SplitOutcome(frames, process.Stderr.LastMeaningfulLine(inputPath));
             }
         }
         finally
@@ -109,18 +113,27 @@ public sealed class Ffmpeg(FfmpegTools tools)
     public async Task AssembleAsync(
         AssembleSpec spec,
         Func<Stream, CancellationToken, Task> writeFrames,
+        Action<long> framesEncoded,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(writeFrames);
+        ArgumentNullException.ThrowIfNull(framesEncoded);
         var arguments = FfmpegArguments.Assemble(spec);
         var frameSize = (long)spec.Width * spec.Height * 3;
 
         var process = ToolProcess.Start(_tools.FfmpegPath, arguments, cancellationToken);
         await using (process.ConfigureAwait(false))
         {
-            // ffmpeg writes its output to a file; drain stdout anyway so nothing stray reaches ours.
-            process.DrainStandardOutput();
+            // ffmpeg writes its output to a file and its progress ("frame=N" lines) to stdout.
+            process.ReadStandardOutputLines(line =>
+            {
+                if (line.StartsWith("frame=", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var frames))
+                {
+                    framesEncoded(frames);
+                }
+            });
             var stdin = new FrameCountingStream(process.StandardInput);
             await using (stdin.ConfigureAwait(false))
             {
@@ -182,3 +195,6 @@ public sealed class Ffmpeg(FfmpegTools tools)
         }
     }
 }
+
+/// <summary>What a split decoded: the frame count and, if ffmpeg reported errors while decoding, its last such line.</summary>
+public sealed record SplitOutcome(long Frames, string? DecodeError);

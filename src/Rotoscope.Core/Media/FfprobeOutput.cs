@@ -46,8 +46,10 @@ internal static class FfprobeOutput
         var formatName = GetString(format, "format_name") ?? string.Empty;
         var codec = GetString(video, "codec_name") ?? "unknown";
         var frameCount = ParseLong(GetString(video, "nb_frames"));
-        var duration = ParseSeconds(GetString(format, "duration")) ?? ParseSeconds(GetString(video, "duration"));
-        if (IsStillImage(formatName, codec, frameCount, duration, video))
+        var videoDuration = ParseSeconds(GetString(video, "duration"));
+        var duration = ParseSeconds(GetString(format, "duration")) ?? videoDuration;
+        _ = Rational.TryParse(GetString(video, "avg_frame_rate"), out var averageRate);
+        if (IsStillImage(formatName, codec, frameCount, duration, averageRate, video))
         {
             throw new MediaException($"{inputPath} is a still image, not a video");
         }
@@ -78,7 +80,8 @@ internal static class FfprobeOutput
                 GetInt(e, "index") ?? 0,
                 GetString(e, "codec_name") ?? "unknown",
                 GetInt(e, "channels") ?? 0,
-                GetInt(e, "sample_rate") ?? 0))
+                GetInt(e, "sample_rate") ?? 0,
+                ParseStart(GetString(e, "start_time"))))
             .ToArray();
 
         return new VideoInfo(
@@ -91,8 +94,19 @@ internal static class FfprobeOutput
             TimeSpan.FromSeconds(seconds),
             frameCount,
             audio,
-            SampleAspectRatio(video, swap));
+            SampleAspectRatio(video, swap),
+            ParseStart(GetString(video, "start_time")),
+            videoDuration is > 0 ? TimeSpan.FromSeconds(videoDuration.Value) : null,
+            new VideoColorTags(
+                GetString(video, "color_space"), GetString(video, "color_range"), GetString(video, "color_primaries"),
+                GetString(video, "color_transfer"), GetString(video, "pix_fmt")));
     }
+
+    // Start times may be negative (encoder delay) and are absent for some streams: 0 then.
+    private static double ParseStart(string? text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && Math.Abs(value) < 1e6
+            ? value
+            : 0;
 
     // "8:9" means each coded pixel is displayed 8/9 as wide as tall; "1:1", "0:1" and a missing value mean square.
     // Autorotation by 90 or 270 degrees turns the pixels too, inverting the ratio.
@@ -111,7 +125,9 @@ internal static class FfprobeOutput
     private static bool IsVideo(JsonElement stream) =>
         GetString(stream, "codec_type") == "video" && !HasDisposition(stream, "attached_pic");
 
-    private static bool IsStillImage(string formatName, string codec, long? frameCount, double? duration, JsonElement video)
+    // An image codec is a video when the container gives it time: two or more frames by count, or by duration and rate
+    // (Matroska and WebM never count frames, so MJPEG there is judged by duration).
+    private static bool IsStillImage(string formatName, string codec, long? frameCount, double? duration, Rational averageRate, JsonElement video)
     {
         if (formatName == "image2" || formatName.EndsWith("_pipe", StringComparison.Ordinal)
             || HasDisposition(video, "still_image"))
@@ -119,7 +135,18 @@ internal static class FfprobeOutput
             return true;
         }
 
-        return StillCodecs.Contains(codec) && (frameCount is null or <= 1 || duration is null);
+        if (!StillCodecs.Contains(codec))
+        {
+            return false;
+        }
+
+        if (frameCount is { } frames)
+        {
+            return frames <= 1;
+        }
+
+        return duration is not { } seconds || averageRate.Numerator <= 0 || averageRate.Denominator <= 0
+            || seconds * averageRate.ToDouble() < 1.5;
     }
 
     /// <summary>Clockwise degrees, normalized to 0/90/180/270.</summary>

@@ -58,9 +58,18 @@ internal sealed class ToolProcess : IAsyncDisposable
         return new ToolProcess(process, cancellationToken);
     }
 
-    /// <summary>Discards stdout in the background, for tools that write their output to a file.</summary>
-    public void DrainStandardOutput() =>
-        _stdoutDrain = StandardOutput.CopyToAsync(Stream.Null, CancellationToken.None);
+    /// <summary>Hands every stdout line to <paramref name="onLine"/> in the background (e.g. ffmpeg's -progress).</summary>
+    public void ReadStandardOutputLines(Action<string> onLine)
+    {
+        var reader = _process.StandardOutput;
+        _stdoutDrain = Task.Run(async () =>
+        {
+            while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            {
+                onLine(line);
+            }
+        });
+    }
 
     /// <summary>Waits for the process and the end of its stderr; returns the exit code.</summary>
     public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Json;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Storage;
 
@@ -16,33 +17,59 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(tracker);
-        // The marker is only a shortcut: the batch's last frame must still be there (styled frames may be pruned).
-        if (await store.ExistsAsync(plan.BatchMarker(batch), cancellationToken).ConfigureAwait(false)
-            && await store.ExistsAsync(plan.StyledFrame(batch.Last), cancellationToken).ConfigureAwait(false))
-        {
-            tracker.Advance(RenderStage.Stylizing, batch.Count, wereReused: true);
-            return;
-        }
 
+        // A frame counts as styled when it has the size its batch marker recorded, or, without a marker, any size but
+        // zero: a marker is never trusted blindly (frames may be pruned or damaged since).
+        var marker = await ReadMarkerAsync(plan, batch, cancellationToken).ConfigureAwait(false);
+        var sizes = new long[batch.Count];
         var missing = new List<long>(batch.Count);
         for (var number = batch.First; number <= batch.Last; number++)
         {
-            if (!await store.ExistsAsync(plan.StyledFrame(number), cancellationToken).ConfigureAwait(false))
+            var size = await store.LengthAsync(plan.StyledFrame(number), cancellationToken).ConfigureAwait(false);
+            var expected = marker?.FrameSizes[(int)(number - batch.First)];
+            if (size is not > 0 || (expected is not null && size != expected))
             {
                 missing.Add(number);
+            }
+            else
+            {
+                sizes[number - batch.First] = size.Value;
             }
         }
 
         tracker.Advance(RenderStage.Stylizing, batch.Count - missing.Count, wereReused: true);
-        if (missing.Count > 0)
+        if (missing.Count == 0 && marker is not null)
         {
-            await StylizeFramesAsync(plan, missing, tracker, cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        await store.WriteAllBytesAsync(plan.BatchMarker(batch), ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        if (missing.Count > 0)
+        {
+            await StylizeFramesAsync(plan, missing, batch, sizes, tracker, cancellationToken).ConfigureAwait(false);
+        }
+
+        await store.WriteJsonAsync(plan.BatchMarkerKey(batch), new BatchMarker(batch.First, batch.Last, sizes), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task StylizeFramesAsync(RenderPlan plan, List<long> frames, RenderTracker tracker, CancellationToken cancellationToken)
+    private async Task<BatchMarker?> ReadMarkerAsync(RenderPlan plan, FrameBatch batch, CancellationToken cancellationToken)
+    {
+        if (!await store.ExistsAsync(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        try
+        {
+            var marker = await store.ReadJsonAsync<BatchMarker>(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false);
+            return marker.First == batch.First && marker.Last == batch.Last && marker.FrameSizes.Count == batch.Count ? marker : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            return null; // A damaged marker: recheck the frames themselves.
+        }
+    }
+
+    private async Task StylizeFramesAsync(RenderPlan plan, List<long> frames, FrameBatch batch, long[] sizes, RenderTracker tracker, CancellationToken cancellationToken)
     {
         var chain = plan.Chain;
         var (width, height) = (plan.Width, plan.Height);
@@ -58,12 +85,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
             {
                 await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
                 {
-                    var encoded = await store.ReadAllBytesAsync(plan.SplitFrame(chunk[i]), ct).ConfigureAwait(false);
-                    using var image = codecs.Decode(encoded);
-                    if (image.Width != width || image.Height != height)
-                    {
-                        throw new InvalidDataException($"split frame {chunk[i]} is {image.Width}x{image.Height}, the plan says {width}x{height}");
-                    }
+                    using var image = await ReadSplitFrameAsync(plan, chunk[i], ct).ConfigureAwait(false);
 
                     PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
                 }).ConfigureAwait(false);
@@ -79,6 +101,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                         PixelLayout.PlanarToHwc(styled.AsSpan(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
                         var encoded = codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, plan.FrameFormat);
                         await store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, ct).ConfigureAwait(false);
+                        sizes[chunk[i] - batch.First] = encoded.Length;
                     }
                     finally
                     {
@@ -94,5 +117,32 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
             ArrayPool<float>.Shared.Return(buffer);
             ArrayPool<float>.Shared.Return(scratch);
         }
+    }
+
+    // A split frame that does not decode (damaged on disk since the split) cannot be redone alone: it and the split
+    // manifest go, so the next run splits again.
+    private async Task<RgbImage> ReadSplitFrameAsync(RenderPlan plan, long number, CancellationToken cancellationToken)
+    {
+        var key = plan.SplitFrame(number);
+        var encoded = await store.ReadAllBytesAsync(key, cancellationToken).ConfigureAwait(false);
+        RgbImage image;
+        try
+        {
+            image = codecs.Decode(encoded);
+        }
+        catch (ImageCodecException e)
+        {
+            await store.DeleteAsync(plan.SplitManifest, CancellationToken.None).ConfigureAwait(false);
+            await store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            throw new RotoscopeException($"split frame data://{key} is damaged ({e.Message}); it was removed: run the same command again to split again", e);
+        }
+
+        if (image.Width != plan.Width || image.Height != plan.Height)
+        {
+            image.Dispose();
+            throw new InvalidDataException($"split frame {number} is {image.Width}x{image.Height}, the plan says {plan.Width}x{plan.Height}");
+        }
+
+        return image;
     }
 }

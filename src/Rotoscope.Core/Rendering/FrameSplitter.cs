@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Rotoscope.Core.Media;
@@ -19,10 +20,15 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         ArgumentNullException.ThrowIfNull(tracker);
         if (await ReadReusableManifestAsync(plan, cancellationToken).ConfigureAwait(false) is { } existing)
         {
+            if (existing.Damage is not null && !plan.AllowDamaged)
+            {
+                throw DamagedInput(plan, existing.Damage);
+            }
+
             return existing;
         }
 
-        tracker.Enter(RenderStage.Splitting, (long)Math.Round(plan.Source.Duration.TotalSeconds * plan.Fps.ToDouble()));
+        tracker.Enter(RenderStage.Splitting, plan.ExpectedFrames, isEstimate: true);
         var work = scratch.Create($"split-{plan.SplitKey}");
         try
         {
@@ -35,10 +41,10 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
             var consumers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
                 .Select(_ => Task.Run(() => StoreFramesAsync(plan, queue, prefix, tracker, cancellationToken), cancellationToken))
                 .ToArray();
-            long frames;
+            SplitOutcome outcome;
             try
             {
-                frames = await ffmpeg.SplitAsync(
+                outcome = await ffmpeg.SplitAsync(
                     plan.InputPath, plan.Source, plan.Fps, audioPath,
                     async (rgb, index, ct) =>
                     {
@@ -73,9 +79,16 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
                 }
             }
 
+            var frames = outcome.Frames;
             if (frames == 0)
             {
                 throw new RotoscopeException($"no frames could be decoded from {plan.InputPath}");
+            }
+
+            var damage = Damage(plan, outcome);
+            if (damage is not null && !plan.AllowDamaged)
+            {
+                throw DamagedInput(plan, damage);
             }
 
             if (audioPath is not null && File.Exists(audioPath))
@@ -85,7 +98,7 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
             }
 
             // The manifest is the commit point: written last, its presence means the whole split is in the store.
-            var manifest = new SplitManifest(frames, plan.Width, plan.Height, plan.Fps, plan.FrameFormat, audioPath is not null && File.Exists(audioPath));
+            var manifest = new SplitManifest(frames, plan.Width, plan.Height, plan.Fps, plan.FrameFormat, audioPath is not null && File.Exists(audioPath), damage);
             await store.WriteJsonAsync(plan.SplitManifest, manifest, cancellationToken).ConfigureAwait(false);
             return manifest;
         }
@@ -95,8 +108,26 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         }
     }
 
+    // What is wrong with a split that decoded: the video ends well short of what the container declares (a truncated
+    // file), or ffmpeg reported errors while decoding (damaged data; its fps filter fills the holes with repeats).
+    private static string? Damage(RenderPlan plan, SplitOutcome outcome)
+    {
+        var decoded = outcome.Frames / plan.Fps.ToDouble();
+        var declared = plan.Source.DeclaredVideoDuration.TotalSeconds;
+        if (declared - decoded > Math.Max(0.5, declared * 0.05))
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"ends at {decoded:0.00} s of {declared:0.00} s");
+        }
+
+        return outcome.DecodeError is { } error ? $"does not decode cleanly ({error})" : null;
+    }
+
+    private static RotoscopeException DamagedInput(RenderPlan plan, string damage) =>
+        new($"{plan.InputPath} {damage}: the file is truncated or damaged (--allow-damaged renders what decodes)");
+
     // A split made for this key is reused only when it matches the plan (another ffmpeg could rotate or size
-    // differently) and is readable (a crash could have left it empty); otherwise the split runs again.
+    // differently) and is whole: a crash or a full disk under an older version could leave empty frames. Otherwise
+    // the split runs again.
     private async Task<SplitManifest?> ReadReusableManifestAsync(RenderPlan plan, CancellationToken cancellationToken)
     {
         if (!await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
@@ -107,10 +138,22 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
         try
         {
             var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
-            return manifest.Frames > 0 && manifest.Width == plan.Width && manifest.Height == plan.Height
-                && manifest.Fps == plan.Fps && manifest.Format == plan.FrameFormat
-                ? manifest
-                : null;
+            if (manifest.Frames <= 0 || manifest.Width != plan.Width || manifest.Height != plan.Height
+                || manifest.Fps != plan.Fps || manifest.Format != plan.FrameFormat
+                || (manifest.HasAudio && !await store.ExistsAsync(plan.Audio, cancellationToken).ConfigureAwait(false)))
+            {
+                return null;
+            }
+
+            for (long number = 1; number <= manifest.Frames; number++)
+            {
+                if (await store.LengthAsync(plan.SplitFrame(number), cancellationToken).ConfigureAwait(false) is not > 0)
+                {
+                    return null;
+                }
+            }
+
+            return manifest;
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {

@@ -8,12 +8,14 @@ public static class LocalRenderer
 {
     /// <summary>
     /// Renders <paramref name="request"/> and waits for it; <paramref name="follow"/> (e.g. a progress view) waits in its
-    /// own way and returns the result. Returns the result and notes for the user (e.g. a CUDA fallback).
+    /// own way and returns the result; <paramref name="notice"/> hears about waits for another process. Returns the
+    /// result and notes for the user (e.g. a CUDA fallback).
     /// </summary>
     public static async Task<(RenderResult Result, IReadOnlyList<string> Notes)> RenderAsync(
         RotoscopeOptions options,
         RenderRequest request,
         Func<StartedRender, CancellationToken, Task<RenderResult>>? follow,
+        Action<string>? notice,
         CancellationToken cancellationToken)
     {
         await using var services = new ServiceCollection().AddRotoscope(options).BuildServiceProvider();
@@ -21,9 +23,10 @@ public static class LocalRenderer
         var scheduler = await services.GetRequiredService<ISchedulerFactory>().GetScheduler(cancellationToken).ConfigureAwait(false);
         await scheduler.Start(cancellationToken).ConfigureAwait(false);
         using var render = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        StartedRender? started = null;
         try
         {
-            var started = await services.GetRequiredService<RenderService>().StartAsync(request, render.Token).ConfigureAwait(false);
+            started = await services.GetRequiredService<RenderService>().StartAsync(request, notice ?? (_ => { }), render.Token).ConfigureAwait(false);
             try
             {
                 var result = follow is null
@@ -41,6 +44,7 @@ public static class LocalRenderer
             // Stop the render's remaining jobs (after a failure or Ctrl+C) and wait for them: nothing writes after we return.
             await render.CancelAsync().ConfigureAwait(false);
             await scheduler.Shutdown(waitForJobsToComplete: true, CancellationToken.None).ConfigureAwait(false);
+            started?.Dispose();
         }
     }
 }

@@ -54,6 +54,7 @@ public static class RenderBenchmark
                     planned = clock.Elapsed;
                     return started.Tracker.Completion.WaitAsync(ct);
                 },
+                notice: null,
                 cancellationToken).ConfigureAwait(false);
             var endToEnd = clock.Elapsed.TotalSeconds;
             var stages = new Dictionary<string, double>(result.StageSeconds) { ["planning"] = Math.Round(planned.TotalSeconds, 3) };

@@ -38,6 +38,10 @@ public sealed class RenderTracker
     private RenderStage current = RenderStage.Queued;
     private TimeSpan inferenceTime;
 
+    // Every stage handles the same frames: one total for the render, estimated from the probe until the split counts.
+    private long framesTotal;
+    private bool totalKnown;
+
     internal RenderTracker(string renderId, CancellationToken cancellationToken)
     {
         RenderId = renderId;
@@ -87,9 +91,10 @@ public sealed class RenderTracker
                 var counters = stages[(int)current];
                 var active = clock.Elapsed - (counters.Started ?? clock.Elapsed);
                 var fresh = counters.Done - counters.Reused;
-                return new RenderProgress(current, counters.Total, counters.Done, counters.Reused, clock.Elapsed)
+                return new RenderProgress(current, framesTotal, counters.Done, counters.Reused, clock.Elapsed)
                 {
                     FramesPerSecond = active.TotalSeconds > 0.5 && fresh > 0 ? fresh / active.TotalSeconds : 0,
+                    TotalIsEstimate = !totalKnown,
                 };
             }
         }
@@ -108,13 +113,21 @@ public sealed class RenderTracker
         }
     }
 
-    /// <summary>Enters <paramref name="stage"/> with <paramref name="framesTotal"/> frames to do; earlier stages end.</summary>
-    public void Enter(RenderStage stage, long framesTotal)
+    /// <summary>
+    /// Enters <paramref name="stage"/> with <paramref name="frames"/> to do (an estimate until an exact count is given);
+    /// earlier stages end.
+    /// </summary>
+    public void Enter(RenderStage stage, long frames, bool isEstimate = false)
     {
         lock (gate)
         {
+            if (!isEstimate || !totalKnown)
+            {
+                framesTotal = frames;
+                totalKnown |= !isEstimate;
+            }
+
             var counters = stages[(int)stage];
-            counters.Total = framesTotal;
             counters.Started ??= clock.Elapsed;
             for (var earlier = 0; earlier < (int)stage; earlier++)
             {
@@ -168,8 +181,6 @@ public sealed class RenderTracker
 
     private sealed class StageCounters
     {
-        public long Total { get; set; }
-
         public long Done { get; set; }
 
         public long Reused { get; set; }

@@ -31,6 +31,15 @@ public sealed record RenderPlan(
     /// <summary>Frames per stylize job when the user does not say.</summary>
     public const int DefaultBatchSize = 32;
 
+    /// <summary>Top-level folders of the data store that hold Rotoscope's own work; never a user's output.</summary>
+    public static readonly IReadOnlySet<string> ReservedAreas = new HashSet<string>(StringComparer.Ordinal) { "frames", "styled", "renders", "locks" };
+
+    /// <summary>Render what decodes of a damaged or truncated input instead of failing (the result says so).</summary>
+    public bool AllowDamaged { get; init; }
+
+    /// <summary>How many frames the split should produce, from the probe.</summary>
+    public long ExpectedFrames => Source.ExpectedFrames(Fps);
+
     /// <summary>Output width (the source's display width).</summary>
     public int Width => Source.Width;
 
@@ -70,6 +79,9 @@ public sealed record RenderPlan(
     /// <summary>The key of the split manifest, written last: its presence means the split is complete.</summary>
     public BlobKey SplitManifest => FramesPrefix.Append("split.json");
 
+    /// <summary>The key of the render's result, written when the output is complete.</summary>
+    public BlobKey ResultKey => StatePrefix.Append("result.json");
+
     /// <summary>The key of the plan itself.</summary>
     public BlobKey PlanKey => PlanKeyOf(RenderId);
 
@@ -79,7 +91,7 @@ public sealed record RenderPlan(
     private static BlobKey StatePrefixOf(string renderId) => BlobKey.Parse($"renders/{renderId}");
 
     /// <summary>The key of the marker written when the batch of frames <paramref name="batch"/> is styled.</summary>
-    public BlobKey BatchMarker(FrameBatch batch) => StatePrefix.Append($"batches/{batch.First:D6}-{batch.Last:D6}.done");
+    public BlobKey BatchMarkerKey(FrameBatch batch) => StatePrefix.Append($"batches/{batch.First:D6}-{batch.Last:D6}.json");
 
     /// <summary>The batches that cover <paramref name="frameCount"/> frames.</summary>
     public IReadOnlyList<FrameBatch> Batches(long frameCount) => FrameBatch.Cover(frameCount, BatchSize);
@@ -109,4 +121,8 @@ public readonly record struct FrameBatch(int Index, long First, long Last)
 }
 
 /// <summary>What the split wrote: written last, so its presence means every frame and the audio are in the store.</summary>
-public sealed record SplitManifest(long Frames, int Width, int Height, Rational Fps, ImageFormat Format, bool HasAudio);
+/// <param name="Damage">What was wrong with an input split anyway (<c>--allow-damaged</c>); null for a sound input.</param>
+public sealed record SplitManifest(long Frames, int Width, int Height, Rational Fps, ImageFormat Format, bool HasAudio, string? Damage = null);
+
+/// <summary>Written when a batch is styled: the size of each of its frames, checked before the batch is trusted again.</summary>
+public sealed record BatchMarker(long First, long Last, IReadOnlyList<long> FrameSizes);

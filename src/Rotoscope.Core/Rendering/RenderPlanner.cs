@@ -46,13 +46,16 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         var source = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
         var fps = request.Fps ?? source.FrameRate;
         var (output, container) = ResolveOutput(request, input, inputPath, chain);
-        var inputHash = await HashFileAsync(inputPath, cancellationToken).ConfigureAwait(false);
+        var inputHash = await DurableFile.Sha256Async(inputPath, cancellationToken).ConfigureAwait(false);
 
         // Frames are shared by key (split: input + fps + format; styled: chain + split); the render id also covers
         // the output and batching, so two requests that differ only there never share plan or batch markers.
         var splitKey = ShortHash($"{inputHash}|{fps}|{request.FrameFormat}");
         var renderId = ShortHash($"{splitKey}|{chain.Hash}|{source.Width}x{source.Height}|{container}|{output}|{request.BatchSize}");
-        return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container);
+        return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container)
+        {
+            AllowDamaged = request.AllowDamaged,
+        };
     }
 
     private static (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
@@ -90,6 +93,12 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         if (!BlobKey.TryParse(key, out var parsed, out var reason))
         {
             throw new RotoscopeException($"cannot write data://{key}: {reason}");
+        }
+
+        var area = parsed.Value.Split('/')[0];
+        if (RenderPlan.ReservedAreas.Contains(area))
+        {
+            throw new RotoscopeException($"cannot write data://{key}: data://{area}/ is where Rotoscope keeps its own work; choose another place (e.g. data://videos/)");
         }
 
         if (input is MediaLocation.StoreObject source && source.Key == parsed)
@@ -136,7 +145,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         {
             if (File.Exists(existing))
             {
-                throw new IOException($"{existing} is a file, not a folder");
+                throw new IOException("it is a file, not a folder");
             }
 
             var probe = Path.Combine(existing, $".rotoscope-write-test-{Guid.NewGuid():N}");
@@ -145,7 +154,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RotoscopeException($"cannot write to output directory {directory}: {e.Message}", e);
+            throw new RotoscopeException($"cannot write to {existing}: {WhyUnwritable(e)}", e);
         }
 
         return (path, container);
@@ -159,11 +168,16 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             : throw new RotoscopeException($"unsupported output type '{extension}' for {path} (use .mp4, .m4v, .mov, .mkv or .webm)");
     }
 
-    private static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
+    // What the user can act on, not our probe file's name: errno values as Linux reports them through IOException.
+    private static string WhyUnwritable(Exception error) => error switch
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-    }
+        UnauthorizedAccessException => "permission denied",
+        FileNotFoundException or DirectoryNotFoundException => "it does not accept new files",
+        IOException { HResult: 30 } => "read-only file system",
+        IOException { HResult: 28 } => "no space left on device",
+        IOException { HResult: 122 } => "disk quota exceeded",
+        _ => error.Message,
+    };
 
     private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
 }

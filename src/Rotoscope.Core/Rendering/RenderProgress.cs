@@ -19,12 +19,15 @@ public enum RenderStage
     Done,
 }
 
-/// <summary>A snapshot of a render's progress; <see cref="FramesTotal"/> is 0 until the split knows it.</summary>
+/// <summary>A snapshot of a render's progress; <see cref="FramesTotal"/> is the same for every stage.</summary>
 /// <param name="FramesReused">Styled frames found already done in the store (a resumed or repeated render).</param>
 public sealed record RenderProgress(RenderStage Stage, long FramesTotal, long FramesDone, long FramesReused, TimeSpan Elapsed)
 {
     /// <summary>Frames newly processed per second in the current stage.</summary>
     public double FramesPerSecond { get; init; }
+
+    /// <summary>Whether <see cref="FramesTotal"/> is still the planner's estimate (the split has not counted yet).</summary>
+    public bool TotalIsEstimate { get; init; }
 
     /// <summary>Estimated time left in the current stage, when it can be known.</summary>
     public TimeSpan? Remaining => FramesPerSecond > 0 && FramesTotal > 0
@@ -32,7 +35,9 @@ public sealed record RenderProgress(RenderStage Stage, long FramesTotal, long Fr
         : null;
 }
 
-/// <summary>What a finished render produced.</summary>
+/// <summary>What a finished render produced; times in seconds to the millisecond, rates to 3 decimals.</summary>
+/// <param name="OutputSha256">Content hash of the output as written: how a later run knows the output is still this render's.</param>
+/// <param name="InputDamage">Set when the input was damaged and rendered anyway (<c>--allow-damaged</c>): what was wrong.</param>
 public sealed record RenderResult(
     string RenderId,
     string Output,
@@ -47,7 +52,13 @@ public sealed record RenderResult(
     long FramesReused,
     bool HasAudio,
     IReadOnlyList<RenderedStyle> Styles,
-    IReadOnlyDictionary<string, double> StageSeconds);
+    IReadOnlyDictionary<string, double> StageSeconds,
+    string OutputSha256,
+    string? InputDamage)
+{
+    /// <summary>True when the output already held exactly this render's result and nothing was done.</summary>
+    public bool AlreadyRendered { get; init; }
+}
 
 /// <summary>One style of a finished render, exactly.</summary>
 public sealed record RenderedStyle(string Id, string Version, string Sha256);

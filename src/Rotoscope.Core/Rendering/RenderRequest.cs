@@ -19,4 +19,10 @@ public sealed record RenderRequest(string Input, string Style)
 
     /// <summary>Frames per stylize job.</summary>
     public int BatchSize { get; init; } = RenderPlan.DefaultBatchSize;
+
+    /// <summary>Replace an existing output that is not this render's result (otherwise the render is refused).</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Render what decodes of a damaged or truncated input instead of failing.</summary>
+    public bool AllowDamaged { get; init; }
 }

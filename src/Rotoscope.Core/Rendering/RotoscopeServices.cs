@@ -26,6 +26,7 @@ public static class RotoscopeServices
         services.AddSingleton<RenderMonitor>();
         services.AddSingleton<RenderPlanner>();
         services.AddSingleton(new ScratchSpace(options.TempDirectory));
+        services.AddSingleton(new RenderLocks(Path.Combine(store.Root, "locks")));
         services.AddSingleton<FrameSplitter>();
         services.AddSingleton<BatchStylizer>();
         services.AddSingleton<VideoAssembler>();

@@ -10,8 +10,10 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
     // Frames decoded ahead of ffmpeg in parallel; ffmpeg's encoder runs meanwhile on its own threads.
     private const int DecodeWindow = 8;
 
-    /// <summary>Writes the output video; the output path holds either the complete video or nothing new.</summary>
-    public async Task AssembleAsync(RenderPlan plan, SplitManifest manifest, RenderTracker tracker, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the output video and returns its SHA-256; the output path holds either the complete video or nothing new.
+    /// </summary>
+    public async Task<string> AssembleAsync(RenderPlan plan, SplitManifest manifest, RenderTracker tracker, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(manifest);
@@ -35,13 +37,29 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                 await audio.CopyToAsync(local, cancellationToken).ConfigureAwait(false);
             }
 
-            var spec = new AssembleSpec(partial, plan.Width, plan.Height, plan.Fps, audioPath, plan.Source.AudioStreams, plan.Container, plan.Source.SampleAspectRatio);
-            await ffmpeg.AssembleAsync(spec, (stdin, ct) => WriteFramesAsync(plan, manifest.Frames, stdin, tracker, ct), cancellationToken).ConfigureAwait(false);
+            var source = plan.Source;
+            var spec = new AssembleSpec(
+                partial, plan.Width, plan.Height, plan.Fps, audioPath, source.AudioStreams, plan.Container, source.SampleAspectRatio,
+                source.Colorimetry, source.VideoOffset, source.AudioOffset, Environment.ProcessorCount);
 
+            // Progress is what the encoder has finished, not what it was handed: encoders buffer frames ahead.
+            long framesEncoded = 0;
+            await ffmpeg.AssembleAsync(
+                spec,
+                (stdin, ct) => WriteFramesAsync(plan, manifest.Frames, stdin, ct),
+                frames => tracker.Advance(RenderStage.Assembling, frames - Interlocked.Exchange(ref framesEncoded, frames)),
+                cancellationToken).ConfigureAwait(false);
+
+            await using (var written = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite))
+            {
+                written.Flush(flushToDisk: true);
+            }
+
+            var sha256 = await DurableFile.Sha256Async(partial, cancellationToken).ConfigureAwait(false);
             switch (output)
             {
                 case MediaLocation.LocalFile target:
-                    File.Move(partial, target.Path, overwrite: true);
+                    DurableFile.Commit(partial, target.Path);
                     break;
                 case MediaLocation.StoreObject blob:
                     await using (var encoded = File.OpenRead(partial))
@@ -51,6 +69,8 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
 
                     break;
             }
+
+            return sha256;
         }
         finally
         {
@@ -59,7 +79,7 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
         }
     }
 
-    private async Task WriteFramesAsync(RenderPlan plan, long frames, Stream stdin, RenderTracker tracker, CancellationToken cancellationToken)
+    private async Task WriteFramesAsync(RenderPlan plan, long frames, Stream stdin, CancellationToken cancellationToken)
     {
         var window = new RgbImage[DecodeWindow];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
@@ -70,8 +90,7 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
             {
                 await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (i, ct) =>
                 {
-                    var encoded = await store.ReadAllBytesAsync(plan.StyledFrame(first + i), ct).ConfigureAwait(false);
-                    window[i] = codecs.Decode(encoded);
+                    window[i] = await ReadStyledFrameAsync(plan, first + i, frames, ct).ConfigureAwait(false);
                 }).ConfigureAwait(false);
 
                 for (var i = 0; i < count; i++)
@@ -79,7 +98,6 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                     await stdin.WriteAsync(window[i].Memory, cancellationToken).ConfigureAwait(false);
                 }
 
-                tracker.Advance(RenderStage.Assembling, count);
             }
             finally
             {
@@ -89,6 +107,25 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                     window[i] = null!;
                 }
             }
+        }
+    }
+
+    // A styled frame that does not decode (damaged on disk since it was written) goes, with its batch marker, so the
+    // next run styles it again.
+    private async Task<RgbImage> ReadStyledFrameAsync(RenderPlan plan, long number, long frames, CancellationToken cancellationToken)
+    {
+        var key = plan.StyledFrame(number);
+        var encoded = await store.ReadAllBytesAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return codecs.Decode(encoded);
+        }
+        catch (ImageCodecException e)
+        {
+            var batch = plan.Batches(frames)[(int)((number - 1) / plan.BatchSize)];
+            await store.DeleteAsync(plan.BatchMarkerKey(batch), CancellationToken.None).ConfigureAwait(false);
+            await store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            throw new RotoscopeException($"styled frame data://{key} is damaged ({e.Message}); it was removed: run the same command again to style it again", e);
         }
     }
 }

@@ -12,6 +12,13 @@ public static class BlobStoreExtensions
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
+    /// <summary>Whether <paramref name="key"/> holds a complete blob.</summary>
+    public static async Task<bool> ExistsAsync(this IBlobStore store, BlobKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return await store.LengthAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     /// <summary>Reads a whole blob.</summary>
     public static async Task<byte[]> ReadAllBytesAsync(this IBlobStore store, BlobKey key, CancellationToken cancellationToken)
     {

@@ -10,8 +10,8 @@ public interface IBlobStore
     /// <summary>A short description for messages, e.g. <c>data:// at /home/me/.local/share/rotoscope/data</c>.</summary>
     string Description { get; }
 
-    /// <summary>Whether <paramref name="key"/> holds a complete blob.</summary>
-    Task<bool> ExistsAsync(BlobKey key, CancellationToken cancellationToken);
+    /// <summary>The size in bytes of the complete blob at <paramref name="key"/>, or null when there is none.</summary>
+    Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken);
 
     /// <summary>Opens the blob for reading; throws <see cref="BlobNotFoundException"/> when it does not exist.</summary>
     Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken);

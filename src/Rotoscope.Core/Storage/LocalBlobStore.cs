@@ -24,7 +24,11 @@ public sealed class LocalBlobStore : IBlobStore
     public string PathOf(BlobKey key) => Path.Combine(Root, key.Value.Replace('/', Path.DirectorySeparatorChar));
 
     /// <inheritdoc/>
-    public Task<bool> ExistsAsync(BlobKey key, CancellationToken cancellationToken) => Task.FromResult(File.Exists(PathOf(key)));
+    public Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(PathOf(key));
+        return Task.FromResult<long?>(file.Exists ? file.Length : null);
+    }
 
     /// <inheritdoc/>
     public Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken)
@@ -53,9 +57,10 @@ public sealed class LocalBlobStore : IBlobStore
             await using (var file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
             {
                 await content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
             }
 
-            File.Move(partial, path, overwrite: true);
+            DurableFile.Commit(partial, path);
         }
         catch
         {

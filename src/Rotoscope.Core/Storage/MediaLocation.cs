@@ -7,8 +7,8 @@ public abstract record MediaLocation
     public required string Text { get; init; }
 
     /// <summary>
-    /// Parses a plain path, <c>file://</c> or <c>data://</c> URI. Other schemes (<c>s3://</c>, <c>dropbox://</c>) need a
-    /// configured connector and are rejected with a clear message until one exists.
+    /// Parses a plain path, <c>file://</c> or <c>data://</c> URI. <c>s3://</c> and <c>dropbox://</c> are refused with a
+    /// clear message: this version has no connectors for them.
     /// </summary>
     public static MediaLocation Parse(string text)
     {
@@ -32,10 +32,10 @@ public abstract record MediaLocation
             default:
                 if (scheme.StartsWith("s3", StringComparison.Ordinal) || scheme.StartsWith("dropbox", StringComparison.Ordinal))
                 {
-                    throw new RotoscopeException($"'{text}': no {scheme}:// connector is configured on this machine (supported here: paths, file:// and data://)");
+                    throw new RotoscopeException($"'{text}': {scheme}:// is not supported by this version of rotoscope (use a path, file:// or data://)");
                 }
 
-                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file://, data://, s3:// or dropbox://)");
+                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file:// or data://)");
         }
     }
 

@@ -148,39 +148,7 @@ public sealed class StyleCatalog
         return new StyleModel(id, "file", id, $"model file {path}", StyleKind.Neural, path, HashFile(path));
     }
 
-    private List<string> NearMatches(string id) =>
-        Styles.Select(s => s.Id).Distinct()
-            .Select(candidate => (candidate, distance: EditDistance(id, candidate)))
-            .Where(c => c.distance <= Math.Max(2, id.Length / 3) || c.candidate.StartsWith(id, StringComparison.Ordinal) || id.StartsWith(c.candidate, StringComparison.Ordinal))
-            .OrderBy(c => c.distance)
-            .ThenBy(c => c.candidate, StringComparer.Ordinal)
-            .Take(3)
-            .Select(c => c.candidate)
-            .ToList();
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitution, Math.Min(previous[j], current[j - 1]) + 1);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+    private IReadOnlyList<string> NearMatches(string id) => Core.NearMatches.Of(id, Styles.Select(s => s.Id).Distinct());
 
     private static Version ParseVersion(string version) =>
         System.Version.TryParse(version.Split('-', '+')[0], out var parsed) ? parsed : new Version(0, 0);

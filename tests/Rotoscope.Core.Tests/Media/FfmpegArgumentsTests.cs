@@ -35,10 +35,11 @@ public class FfmpegArgumentsTests
                 "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                 "-i", "/in/clip.mp4",
                 "-map", "0:V:0",
-                "-vf", "fps=30000/1001", "-fps_mode", "passthrough",
+                "-vf", "setpts=PTS-STARTPTS,fps=30000/1001:eof_action=pass,scale=in_color_matrix=smpte170m:in_range=tv,format=rgb24",
+                "-fps_mode", "passthrough",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
             ],
-            FfmpegArguments.Split("/in/clip.mp4", new Rational(30000, 1001), audioOutputPath: null));
+            FfmpegArguments.Split("/in/clip.mp4", new Rational(30000, 1001), Colorimetry.Bt601, audioOutputPath: null));
     }
 
     [Fact]
@@ -49,11 +50,12 @@ public class FfmpegArgumentsTests
                 "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
                 "-i", "/in/clip.mp4",
                 "-map", "0:V:0",
-                "-vf", "fps=60/1", "-fps_mode", "passthrough",
+                "-vf", "setpts=PTS-STARTPTS,fps=60/1:eof_action=pass,scale=in_color_matrix=bt709:in_range=pc,format=rgb24",
+                "-fps_mode", "passthrough",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
                 "-map", "0:a", "-c:a", "copy", "-vn", "-f", "matroska", "/work/audio.mka.tmp",
             ],
-            FfmpegArguments.Split("/in/clip.mp4", new Rational(60, 1), "/work/audio.mka.tmp"));
+            FfmpegArguments.Split("/in/clip.mp4", new Rational(60, 1), Colorimetry.Bt709 with { Range = "pc" }, "/work/audio.mka.tmp"));
     }
 
     [Fact]
@@ -63,14 +65,14 @@ public class FfmpegArgumentsTests
 
         Assert.Equal(
             [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
                 "-map", "0:v",
                 "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv420p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-                "-r", "30/1",
+                "-fps_mode", "passthrough", "-r", "30/1",
                 "-movflags", "+faststart",
                 "-f", "mp4", "/out/x.mp4",
             ],
@@ -85,7 +87,7 @@ public class FfmpegArgumentsTests
 
         Assert.Equal(
             [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "161x91", "-framerate", "30000/1001",
                 "-i", "pipe:0",
                 "-i", "/work/audio.mka",
@@ -94,7 +96,7 @@ public class FfmpegArgumentsTests
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv444p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-                "-r", "30000/1001",
+                "-fps_mode", "passthrough", "-r", "30000/1001",
                 "-c:a", "copy",
                 "-movflags", "+faststart",
                 "-f", "mp4", "/out/x.mp4.partial",
@@ -119,7 +121,7 @@ public class FfmpegArgumentsTests
 
         Assert.Equal(
             [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "24/1", "-i", "pipe:0",
                 "-i", "/work/a.mka",
                 "-map", "0:v", "-map", "1:a?",
@@ -127,7 +129,7 @@ public class FfmpegArgumentsTests
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv420p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-                "-r", "24/1",
+                "-fps_mode", "passthrough", "-r", "24/1",
                 "-c:a", "copy",
                 "-f", "matroska", "/out/x.mkv",
             ],
@@ -141,15 +143,16 @@ public class FfmpegArgumentsTests
 
         Assert.Equal(
             [
-                "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
                 "-i", "/work/a.mka",
                 "-map", "0:v", "-map", "1:a?",
                 "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
-                "-c:v", "libvpx-vp9", "-crf", "31", "-b:v", "0", "-row-mt", "1",
+                "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-crf", "21", "-b:v", "0",
+                "-row-mt", "1", "-tile-columns", "0", "-threads", "1",
                 "-pix_fmt", "yuv420p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
-                "-r", "30/1",
+                "-fps_mode", "passthrough", "-r", "30/1",
                 "-c:a", "libopus", "-b:a", "160k",
                 "-f", "webm", "/out/x.webm",
             ],
@@ -227,4 +230,37 @@ public class FfmpegArgumentsTests
     {
         Assert.Equal(expected, FfmpegArguments.ContainerFor(outputPath, format));
     }
+
+    [Fact]
+    public void Assemble_EncodesWithSourceColorimetryAndKeepsStartOffsets_WhenGiven()
+    {
+        var spec = new AssembleSpec(
+            "/out/x.mkv", 640, 480, new Rational(30, 1), "/work/a.mka", [Aac], Colors: Colorimetry.Bt601,
+            VideoOffset: TimeSpan.FromSeconds(0.144), AudioOffset: TimeSpan.FromSeconds(0.02));
+
+        var args = FfmpegArguments.Assemble(spec);
+
+        Assert.Equal(["-itsoffset", "0.144", "-f", "rawvideo"], args.Skip(8).Take(4));
+        Assert.Equal(["-itsoffset", "0.02", "-i", "/work/a.mka"], args.Skip(20).Take(4));
+        Assert.Contains("scale=out_color_matrix=smpte170m:out_range=tv,format=yuv420p", args);
+        Assert.Equal(
+            ["-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv"],
+            args.SkipWhile(a => a != "-colorspace").Take(8));
+    }
+
+    [Fact]
+    public void Assemble_UsesVp9TilesAndAllThreads_WhenWebmIsLarge()
+    {
+        var spec = new AssembleSpec("/out/x.webm", 3840, 2160, new Rational(30, 1), null, [], Threads: 16);
+
+        var args = FfmpegArguments.Assemble(spec);
+
+        Assert.Equal(["-row-mt", "1", "-tile-columns", "3", "-threads", "16"], args.SkipWhile(a => a != "-row-mt").Take(6));
+    }
+
+    [Theory]
+    [InlineData("pcm_s16le")]
+    [InlineData("pcm_s24le")]
+    public void AudioCodecFor_CopiesPcm_WhenMov(string codec) =>
+        Assert.Equal("copy", FfmpegArguments.AudioCodecFor("mov", [new AudioStream(1, codec, 2, 48000)]));
 }

@@ -46,7 +46,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
             return ValueTask.CompletedTask;
         }, Token);
 
-        Assert.Equal(60, count);
+        Assert.Equal(60, count.Frames);
         Assert.Equal(60, sizes.Count);
         Assert.All(sizes, size => Assert.Equal(320 * 240 * 3, size));
         var audioError = await Assert.ThrowsAsync<MediaException>(() => _ffmpeg.ProbeAsync(audioPath, Token));
@@ -61,7 +61,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
         var count = await _ffmpeg.SplitAsync(
             clips.Clip, info, new Rational(60, 1), audioOutputPath: null, (_, _, _) => ValueTask.CompletedTask, Token);
 
-        Assert.Equal(120, count);
+        Assert.Equal(120, count.Frames);
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
             return ValueTask.CompletedTask;
         }, Token);
 
-        Assert.Equal(60, count);
+        Assert.Equal(60, count.Frames);
         Assert.Equal(240 * 320 * 3, Assert.Single(sizes));
     }
 
@@ -101,7 +101,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
             {
                 await stdin.WriteAsync(frame, ct);
             }
-        }, Token);
+        }, _ => { }, Token);
 
         var result = await _ffmpeg.ProbeAsync(output, Token);
         Assert.Equal((320, 240), (result.Width, result.Height));
@@ -110,7 +110,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
         Assert.True(result.HasAudio);
         Assert.InRange(Math.Abs((result.Duration - info.Duration).TotalSeconds), 0, 1.0 / 30);
         var again = await _ffmpeg.SplitAsync(output, result, result.FrameRate, null, (_, _, _) => ValueTask.CompletedTask, Token);
-        Assert.Equal(60, again);
+        Assert.Equal(60, again.Frames);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
             {
                 await stdin.WriteAsync(frame, ct);
             }
-        }, Token);
+        }, _ => { }, Token);
 
         var output = Path.Combine(_work, "odd.mp4");
         File.Move(temporary, output);
@@ -145,7 +145,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
 
             return ValueTask.CompletedTask;
         }, Token);
-        Assert.Equal(count, frames);
+        Assert.Equal(count, frames.Frames);
         var pixelsSeen = (double)count * width * height;
         Assert.InRange(sums[0] / pixelsSeen, 197, 203);
         Assert.InRange(sums[1] / pixelsSeen, 97, 103);
@@ -172,7 +172,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
                     await stdin.WriteAsync(frame, ct);
                 }
             },
-            Token);
+            _ => { }, Token);
 
         var result = await _ffmpeg.ProbeAsync(output, Token);
         Assert.Equal((64, 48), (result.Width, result.Height));
@@ -189,7 +189,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
         {
             await stdin.WriteAsync(SolidFrame(64, 48, 1, 2, 3), ct);
             throw new InvalidOperationException("styling failed");
-        }, Token));
+        }, _ => { }, Token));
 
         Assert.Equal("styling failed", error.Message);
     }
@@ -200,7 +200,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
         var spec = new AssembleSpec(Path.Combine(_work, "partial.mp4"), 64, 48, new Rational(30, 1), null, []);
 
         var error = await Assert.ThrowsAsync<MediaException>(() => _ffmpeg.AssembleAsync(
-            spec, (stdin, ct) => stdin.WriteAsync(new byte[100], ct).AsTask(), Token));
+            spec, (stdin, ct) => stdin.WriteAsync(new byte[100], ct).AsTask(), _ => { }, Token));
 
         Assert.Contains("wrote 100 bytes, not whole 64x48 rgb24 frames", error.Message, StringComparison.Ordinal);
     }
@@ -219,7 +219,7 @@ public sealed class FfmpegIntegrationTests(MediaClips clips) : IClassFixture<Med
             {
                 await stdin.WriteAsync(frame, ct);
             }
-        }, Token));
+        }, _ => { }, Token));
 
         Assert.StartsWith($"assemble of {spec.OutputPath} failed: ", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);

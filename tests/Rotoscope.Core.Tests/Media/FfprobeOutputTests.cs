@@ -168,6 +168,28 @@ public class FfprobeOutputTests
     }
 
     [Fact]
+    public void Parse_AcceptsMjpegVideo_WhenMatroskaGivesDurationButNoFrameCount()
+    {
+        var info = FfprobeOutput.Parse("/in/cam.mkv", Clip(codec: "mjpeg", format: "matroska,webm", nbFrames: null, duration: "3.000000"));
+
+        Assert.Equal("mjpeg", info.VideoCodec);
+    }
+
+    [Fact]
+    public void Parse_ReturnsStreamStartsDurationAndColourTags_WhenPresent()
+    {
+        var info = FfprobeOutput.Parse("/in/a.mp4", Clip(videoExtra: """
+            "start_time": "0.144000", "duration": "3.000000", "color_space": "bt709", "color_range": "tv",
+            "color_primaries": "bt709", "color_transfer": "unknown", "pix_fmt": "yuv420p"
+            """, duration: "3.200000"));
+
+        Assert.Equal(0.144, info.VideoStart, 6);
+        Assert.Equal(TimeSpan.FromSeconds(3), info.DeclaredVideoDuration);
+        Assert.Equal(new VideoColorTags("bt709", "tv", "bt709", "unknown", "yuv420p"), info.ColorTags);
+        Assert.Equal(TimeSpan.Zero, info.VideoOffset); // nothing to keep in sync with: no audio
+    }
+
+    [Fact]
     public void Parse_Throws_WhenJsonInvalid()
     {
         var error = Assert.Throws<MediaException>(() => FfprobeOutput.Parse("/in/a.mp4", "{ not json"));
