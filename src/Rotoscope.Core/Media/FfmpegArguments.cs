@@ -90,9 +90,11 @@ public static class FfmpegArguments
             args.AddRange(["-map", "1:a?"]);
         }
 
-        // Convert with the source's matrix and range (the split decoded with the same) and tag the stream so.
+        // Convert with the source's matrix and range (the split decoded with the same) and tag the stream so. Accurate
+        // rounding here removes swscale's bias of about -2 per channel (measured), and costs nothing on the encode side;
+        // on the split it would triple decoding time.
         var sampleAspect = spec.SampleAspectRatio is { } sar ? $",setsar={sar}" : "";
-        args.AddRange(["-vf", $"scale=out_color_matrix={colors.ScaleMatrix}:out_range={colors.Range},format={pixelFormat}{sampleAspect}"]);
+        args.AddRange(["-vf", $"scale=out_color_matrix={colors.ScaleMatrix}:out_range={colors.Range}:flags=accurate_rnd+full_chroma_int,format={pixelFormat}{sampleAspect}"]);
         args.AddRange(container == "webm" ? Vp9(spec) : ["-c:v", "libx264", "-preset", "medium", "-crf", "18"]);
         args.AddRange(
         [

@@ -68,7 +68,7 @@ public class FfmpegArgumentsTests
                 "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-progress", "pipe:1", "-nostats",
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
                 "-map", "0:v",
-                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv420p",
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv420p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
@@ -92,7 +92,7 @@ public class FfmpegArgumentsTests
                 "-i", "pipe:0",
                 "-i", "/work/audio.mka",
                 "-map", "0:v", "-map", "1:a?",
-                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv444p",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv444p",
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv444p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
@@ -125,7 +125,7 @@ public class FfmpegArgumentsTests
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "24/1", "-i", "pipe:0",
                 "-i", "/work/a.mka",
                 "-map", "0:v", "-map", "1:a?",
-                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv420p",
                 "-c:v", "libx264", "-preset", "medium", "-crf", "18",
                 "-pix_fmt", "yuv420p",
                 "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
@@ -147,7 +147,7 @@ public class FfmpegArgumentsTests
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-video_size", "320x240", "-framerate", "30/1", "-i", "pipe:0",
                 "-i", "/work/a.mka",
                 "-map", "0:v", "-map", "1:a?",
-                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+                "-vf", "scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv420p",
                 "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-crf", "21", "-b:v", "0",
                 "-row-mt", "1", "-tile-columns", "0", "-threads", "1",
                 "-pix_fmt", "yuv420p",
@@ -174,7 +174,7 @@ public class FfmpegArgumentsTests
 
         var args = FfmpegArguments.Assemble(spec);
 
-        Assert.Equal("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setsar=8/9", args[args.ToList().IndexOf("-vf") + 1]);
+        Assert.Equal("scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv420p,setsar=8/9", args[args.ToList().IndexOf("-vf") + 1]);
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public class FfmpegArgumentsTests
 
         Assert.Equal(["-itsoffset", "0.144", "-f", "rawvideo"], args.Skip(8).Take(4));
         Assert.Equal(["-itsoffset", "0.02", "-i", "/work/a.mka"], args.Skip(20).Take(4));
-        Assert.Contains("scale=out_color_matrix=smpte170m:out_range=tv,format=yuv420p", args);
+        Assert.Contains("scale=out_color_matrix=smpte170m:out_range=tv:flags=accurate_rnd+full_chroma_int,format=yuv420p", args);
         Assert.Equal(
             ["-colorspace", "smpte170m", "-color_primaries", "smpte170m", "-color_trc", "smpte170m", "-color_range", "tv"],
             args.SkipWhile(a => a != "-colorspace").Take(8));
