@@ -28,6 +28,7 @@ internal static class CliApp
             RenderCommand.Create(context),
             StylesCommand.Create(context),
             BenchCommand.Create(context),
+            ConnectorsCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

@@ -21,6 +21,7 @@ public sealed class Cli : IDisposable
         ["ROTOSCOPE_DATA"] = DataDirectory,
         ["ROTOSCOPE_ORT_LIBRARY"] = System.Environment.GetEnvironmentVariable("ROTOSCOPE_ORT_LIBRARY"),
         ["TMPDIR"] = Root,
+        ["ROTOSCOPE_CONNECTORS"] = Path.Combine(Root, "connectors.json"),
     };
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

@@ -21,14 +21,15 @@ public sealed partial class MessagesTests : IDisposable
     }
 
     [Theory]
-    [InlineData("s3://bucket/in.mp4")]
-    [InlineData("dropbox://Videos/in.mp4")]
-    public async Task Render_SaysPlainlyThatConnectorsAreNotSupportedYet(string input)
+    [InlineData("s3://bucket/in.mp4", "no default S3 connector is configured")]
+    [InlineData("s3+footage://in.mp4", "no S3 connector labelled 'footage'")]
+    [InlineData("dropbox://Videos/in.mp4", "dropbox:// is not supported by this version of rotoscope")]
+    public async Task Render_SaysWhatIsMissing_WhenNoConnectorServesTheUri(string input, string expected)
     {
         var outcome = await cli.RunAsync("render", input, "--style", "toon");
 
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Contains("is not supported by this version of rotoscope", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains(expected, Assert.Single(outcome.Error.Trim().Split('\n')), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,8 +35,9 @@ public sealed class RenderLocks(string directory)
                 return held;
             }
 
+            // A line whose process is gone is the previous holder's: the new one has not written its own yet.
             var (owner, process) = ReadOwner(ownerPath);
-            if (owner is not null && owner != plan.RenderId)
+            if (owner is not null && owner != plan.RenderId && Directory.Exists($"/proc/{process}"))
             {
                 throw new RotoscopeException($"{plan.Output} is being written by another render ({owner}, process {process}); wait for it to finish or choose another --output");
             }

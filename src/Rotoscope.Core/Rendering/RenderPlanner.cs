@@ -7,7 +7,7 @@ using Rotoscope.Core.Styles;
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>Turns a <see cref="RenderRequest"/> into an exact <see cref="RenderPlan"/>, failing early on bad input.</summary>
-public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ffmpeg ffmpeg)
+public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ffmpeg ffmpeg, Connectors connectors)
 {
     private static readonly Dictionary<string, string> Containers = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -24,12 +24,18 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         }
 
         var input = MediaLocation.Parse(request.Input);
+        string? inputHash = null;
         var inputPath = input switch
         {
             MediaLocation.LocalFile file => file.Path,
             MediaLocation.StoreObject blob => store.PathOf(blob.Key),
-            _ => throw new RotoscopeException($"unsupported input '{request.Input}'"),
+            _ => null,
         };
+        if (inputPath is null)
+        {
+            (inputPath, inputHash) = await FetchAsync(input, cancellationToken).ConfigureAwait(false);
+        }
+
         if (Directory.Exists(inputPath))
         {
             throw new RotoscopeException($"input is a directory, not a video: {request.Input}");
@@ -46,7 +52,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         var source = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
         var fps = request.Fps ?? source.FrameRate;
         var (output, container) = ResolveOutput(request, input, inputPath, chain);
-        var inputHash = await DurableFile.Sha256Async(inputPath, cancellationToken).ConfigureAwait(false);
+        inputHash ??= await DurableFile.Sha256Async(inputPath, cancellationToken).ConfigureAwait(false);
 
         // Frames are shared by key (split: input + fps + format; styled: chain + split); the render id also covers
         // the output and batching, so two requests that differ only there never share plan or batch markers.
@@ -58,7 +64,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         };
     }
 
-    private static (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
+    private (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
     {
         // '_' joins a chain: ids never contain it, and it is safe in file names and store keys alike.
         var styleName = string.Join('_', chain.Models.Select(m => SafeName(m.Id)));
@@ -71,6 +77,12 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             }
 
             var name = $"{Path.GetFileNameWithoutExtension(inputPath)}.{styleName}{extension}";
+            if (input is MediaLocation.Remote)
+            {
+                name = $"{Path.GetFileNameWithoutExtension(input.Text)}.{styleName}{extension}";
+                return CheckRemoteOutput(input.Text[..(input.Text.LastIndexOf('/') + 1)] + name, input);
+            }
+
             if (input is MediaLocation.StoreObject blob)
             {
                 var slash = blob.Key.Value.LastIndexOf('/');
@@ -84,8 +96,56 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         {
             MediaLocation.LocalFile file => CheckLocalOutput(file.Path, inputPath),
             MediaLocation.StoreObject blob => CheckStoreOutput(blob.Key.Value, input),
-            _ => throw new RotoscopeException($"unsupported output '{request.Output}'"),
+            _ => CheckRemoteOutput(request.Output, input),
         };
+    }
+
+    // Checked without a request: a connector for the scheme, inside its root, writable.
+    private (string, string) CheckRemoteOutput(string uri, MediaLocation input)
+    {
+        var output = MediaLocation.Parse(uri);
+        var (_, key) = connectors.Resolve(output, forWrite: true);
+        if (input is MediaLocation.Remote source && output is MediaLocation.Remote target && source with { Text = "" } == target with { Text = "" })
+        {
+            throw new RotoscopeException($"output would overwrite the input: {uri}");
+        }
+
+        return (uri, ContainerOf(key.Value));
+    }
+
+    // A remote input is fetched into the store's cache under its content hash (hashed while it arrives): ffmpeg reads
+    // a local file, and renders of the same content share the cached copy and its split.
+    private async Task<(string Path, string Sha256)> FetchAsync(MediaLocation input, CancellationToken cancellationToken)
+    {
+        var (source, key) = connectors.Resolve(input, forWrite: false);
+        var cache = Directory.CreateDirectory(Path.Combine(store.Root, "cache", "inputs"));
+        var partial = Path.Combine(cache.FullName, $"{Guid.NewGuid():N}.partial");
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var remote = await source.OpenReadAsync(key, cancellationToken).ConfigureAwait(false))
+            await using (var local = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            {
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = await remote.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await local.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+
+                local.Flush(flushToDisk: true);
+            }
+
+            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            var cached = Path.Combine(cache.FullName, sha256 + Path.GetExtension(key.Value).ToLowerInvariant());
+            DurableFile.Commit(partial, cached);
+            return (cached, sha256);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
     }
 
     private static (string, string) CheckStoreOutput(string key, MediaLocation input)

@@ -9,7 +9,7 @@ namespace Rotoscope.Core.Rendering;
 /// Starts renders: plans the request, takes ownership of its output, and either finds it already rendered or records
 /// the plan in the store and hands it to the scheduler.
 /// </summary>
-public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISchedulerFactory schedulers, RenderMonitor monitor, StyleRunner runner, RenderLocks locks)
+public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISchedulerFactory schedulers, RenderMonitor monitor, StyleRunner runner, RenderLocks locks, Connectors connectors)
 {
     /// <summary>Plans and enqueues <paramref name="request"/>; await the returned tracker's completion for the result.</summary>
     /// <remarks>
@@ -59,16 +59,25 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
     // The content hash of what is at the output now, or null when nothing is.
     private async Task<string?> OutputSha256Async(RenderPlan plan, CancellationToken cancellationToken)
     {
-        Stream? content = MediaLocation.Parse(plan.Output) switch
+        Stream content;
+        if (MediaLocation.Parse(plan.Output) is MediaLocation.LocalFile file)
         {
-            MediaLocation.LocalFile file when File.Exists(file.Path) => File.OpenRead(file.Path),
-            MediaLocation.StoreObject blob when await store.ExistsAsync(blob.Key, cancellationToken).ConfigureAwait(false)
-                => await store.OpenReadAsync(blob.Key, cancellationToken).ConfigureAwait(false),
-            _ => null,
-        };
-        if (content is null)
+            if (!File.Exists(file.Path))
+            {
+                return null;
+            }
+
+            content = File.OpenRead(file.Path);
+        }
+        else
         {
-            return null;
+            var (holder, key) = connectors.Resolve(MediaLocation.Parse(plan.Output), forWrite: false);
+            if (!await holder.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            content = await holder.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
         await using (content.ConfigureAwait(false))

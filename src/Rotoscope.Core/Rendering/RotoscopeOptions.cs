@@ -17,12 +17,21 @@ public sealed record RotoscopeOptions(
     string TempDirectory,
     int ConcurrentJobs = 2)
 {
-    /// <summary>Defaults from the environment: <c>ROTOSCOPE_DATA</c>, <c>ROTOSCOPE_MODELS</c>, <c>ROTOSCOPE_ORT_LIBRARY</c>, XDG dirs.</summary>
+    /// <summary>The user's connectors file (<c>connectors.json</c>, mode 0600).</summary>
+    public string ConnectorsFile { get; init; } = "";
+
+    /// <summary>Where connector secrets given as variable names are read.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// Defaults from the environment: <c>ROTOSCOPE_DATA</c>, <c>ROTOSCOPE_MODELS</c>, <c>ROTOSCOPE_ORT_LIBRARY</c>,
+    /// <c>ROTOSCOPE_CONNECTORS</c>, XDG dirs.
+    /// </summary>
     public static RotoscopeOptions FromEnvironment(IReadOnlyDictionary<string, string?> environment, string applicationDirectory)
     {
         ArgumentNullException.ThrowIfNull(environment);
         string? Get(string name) => environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value : null;
-        var home = Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = Get("HOME") ?? System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
         var dataHome = Get("XDG_DATA_HOME") ?? Path.Combine(home, ".local", "share");
         return new RotoscopeOptions(
             DataDirectory: Get("ROTOSCOPE_DATA") ?? Path.Combine(dataHome, "rotoscope", "data"),
@@ -30,6 +39,10 @@ public sealed record RotoscopeOptions(
             OnnxRuntimeLibrary: OnnxRuntime.DefaultLibraryPath(environment),
             Inference: new InferenceOptions(),
             Ffmpeg: new FfmpegTools(),
-            TempDirectory: Path.Combine(Get("TMPDIR") ?? Path.GetTempPath(), "rotoscope"));
+            TempDirectory: Path.Combine(Get("TMPDIR") ?? Path.GetTempPath(), "rotoscope"))
+        {
+            ConnectorsFile = Get("ROTOSCOPE_CONNECTORS") ?? Path.Combine(Get("XDG_CONFIG_HOME") ?? Path.Combine(home, ".config"), "rotoscope", "connectors.json"),
+            Environment = environment,
+        };
     }
 }

@@ -20,6 +20,7 @@ public static class RotoscopeServices
         services.AddSingleton(store);
         services.AddSingleton<IBlobStore>(store);
         services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
+        services.AddSingleton(_ => new Connectors(ConnectorConfig.Load(options.ConnectorsFile), options.Environment, store));
         services.AddSingleton(new Ffmpeg(options.Ffmpeg));
         services.AddSingleton(_ => new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference));
         services.AddSingleton(_ => new CodecPool());

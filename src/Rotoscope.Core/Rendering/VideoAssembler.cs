@@ -5,7 +5,7 @@ using Rotoscope.Core.Storage;
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>Step 3: encodes the styled frames at the exact plan fps and geometry, muxes the original audio, commits the output.</summary>
-public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, ScratchSpace scratch)
+public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, ScratchSpace scratch, Connectors connectors)
 {
     // Frames decoded ahead of ffmpeg in parallel; ffmpeg's encoder runs meanwhile on its own threads.
     private const int DecodeWindow = 8;
@@ -61,10 +61,12 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
                 case MediaLocation.LocalFile target:
                     DurableFile.Commit(partial, target.Path);
                     break;
-                case MediaLocation.StoreObject blob:
+                default:
+                    // data:// or a connector: the store's write is atomic (a rename, a PUT, a completed multipart upload).
+                    var (holder, key) = connectors.Resolve(output, forWrite: true);
                     await using (var encoded = File.OpenRead(partial))
                     {
-                        await store.WriteAsync(blob.Key, encoded, cancellationToken).ConfigureAwait(false);
+                        await holder.WriteAsync(key, encoded, cancellationToken).ConfigureAwait(false);
                     }
 
                     break;

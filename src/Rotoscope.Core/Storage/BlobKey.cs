@@ -2,8 +2,11 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Rotoscope.Core.Storage;
 
-/// <summary>A validated key in a blob store: '/'-separated segments of letters, digits, '.', '_' and '-'.</summary>
-/// <remarks>No segment may be empty, "." or "..", so a key can never name a path outside its store's root.</remarks>
+/// <summary>A validated key in a blob store: '/'-separated, non-empty segments of any printable text.</summary>
+/// <remarks>
+/// No segment may be "." or ".." (nor encode them, as %2e), and no key holds a backslash or a control character, so a key
+/// can never name a path outside its store's root, whatever the store (a folder, an S3 bucket).
+/// </remarks>
 public readonly record struct BlobKey
 {
     private BlobKey(string value) => Value = value;
@@ -33,11 +36,18 @@ public readonly record struct BlobKey
                 return false;
             }
 
+            var decoded = Uri.UnescapeDataString(segment);
+            if (decoded is "." or ".." || decoded.Contains('/', StringComparison.Ordinal))
+            {
+                reason = "encoded '.', '..' and '/' are not allowed";
+                return false;
+            }
+
             foreach (var c in segment)
             {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+                if (char.IsControl(c) || c == '\\')
                 {
-                    reason = $"character '{c}' is not allowed (letters, digits, '.', '_', '-' and '/')";
+                    reason = c == '\\' ? "'\\' is not allowed" : "control characters are not allowed";
                     return false;
                 }
             }

@@ -7,8 +7,8 @@ public abstract record MediaLocation
     public required string Text { get; init; }
 
     /// <summary>
-    /// Parses a plain path, <c>file://</c> or <c>data://</c> URI. <c>s3://</c> and <c>dropbox://</c> are refused with a
-    /// clear message: this version has no connectors for them.
+    /// Parses a plain path, <c>file://</c>, <c>data://</c>, <c>s3://</c> or <c>s3+label://</c> URI. <c>dropbox://</c> is
+    /// refused with a clear message: this version has no connector for it.
     /// </summary>
     public static MediaLocation Parse(string text)
     {
@@ -29,13 +29,22 @@ public abstract record MediaLocation
                 return BlobKey.TryParse(rest, out var key, out var reason)
                     ? new StoreObject(key) { Text = text }
                     : throw new RotoscopeException($"'{text}' is not a valid data:// URI: {reason}");
-            default:
-                if (scheme.StartsWith("s3", StringComparison.Ordinal) || scheme.StartsWith("dropbox", StringComparison.Ordinal))
+            case "s3":
+            case var labelled when labelled.StartsWith("s3+", StringComparison.Ordinal):
+                var label = scheme == "s3" ? null : scheme["s3+".Length..];
+                if (label is { Length: 0 } || rest.Length == 0)
                 {
-                    throw new RotoscopeException($"'{text}': {scheme}:// is not supported by this version of rotoscope (use a path, file:// or data://)");
+                    throw new RotoscopeException($"'{text}' is not a valid S3 URI (s3://bucket/key or s3+label://key)");
                 }
 
-                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file:// or data://)");
+                return new Remote("s3", label, rest) { Text = text };
+            default:
+                if (scheme.StartsWith("dropbox", StringComparison.Ordinal))
+                {
+                    throw new RotoscopeException($"'{text}': {scheme}:// is not supported by this version of rotoscope (use a path, file://, data:// or s3://)");
+                }
+
+                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file://, data:// or s3://)");
         }
     }
 
@@ -44,4 +53,7 @@ public abstract record MediaLocation
 
     /// <summary>A blob in the hosted <c>data://</c> store.</summary>
     public sealed record StoreObject(BlobKey Key) : MediaLocation;
+
+    /// <summary>An object reached through a connector: <c>s3://bucket/key</c> (Label null: the default connector) or <c>s3+label://key</c>.</summary>
+    public sealed record Remote(string Kind, string? Label, string Path) : MediaLocation;
 }

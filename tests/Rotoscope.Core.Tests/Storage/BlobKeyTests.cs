@@ -9,6 +9,8 @@ public class BlobKeyTests
     [InlineData("frames/abc/000001.jpg")]
     [InlineData("a")]
     [InlineData("renders/x-y_z/plan.json")]
+    [InlineData("videos/vidéo über 2.mp4")]
+    [InlineData("raw/50%.mp4")]
     public void Parse_Accepts_WhenKeyIsSafe(string text) => Assert.Equal(text, BlobKey.Parse(text).Value);
 
     [Theory]
@@ -19,7 +21,10 @@ public class BlobKeyTests
     [InlineData("a//b")]
     [InlineData("a/./b")]
     [InlineData("a\\b")]
-    [InlineData("a/b c")]
+    [InlineData("a/b\nc")]
+    [InlineData("a/%2e%2e/b")]
+    [InlineData("a/%2E/b")]
+    [InlineData("a%2fb/../c")]
     [InlineData("trailing/")]
     public void Parse_Throws_WhenKeyCouldEscapeOrIsMalformed(string text) =>
         Assert.Throws<ArgumentException>(() => BlobKey.Parse(text));

@@ -18,7 +18,6 @@ public class MediaLocationTests
 
     [Theory]
     [InlineData("data://../etc/passwd", "not a valid data:// URI")]
-    [InlineData("s3://bucket/a.mp4", "s3:// is not supported by this version")]
     [InlineData("dropbox+review://a.mp4", "dropbox+review:// is not supported by this version")]
     [InlineData("ftp://host/a.mp4", "unknown URI scheme 'ftp'")]
     public void Parse_ThrowsClearError_WhenUriIsUnusable(string text, string expected)

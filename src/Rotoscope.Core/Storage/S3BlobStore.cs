@@ -1,0 +1,249 @@
+using System.Buffers;
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+
+namespace Rotoscope.Core.Storage;
+
+/// <summary>
+/// A blob store in an S3 bucket (AWS or S3-compatible), keys under <paramref name="root"/>. Writes are atomic the S3
+/// way: a single PUT, or a multipart upload that only appears when completed; nothing partial is ever visible.
+/// </summary>
+/// <remarks>
+/// Retries (5xx, throttling, dropped connections; exponential backoff with jitter) are the SDK's own, configured in
+/// <see cref="S3Clients"/>: one mechanism. Bodies are sent with a plain Content-Length (no aws-chunked encoding), which
+/// S3-compatible servers need and AWS accepts.
+/// </remarks>
+public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bool writable, string description) : IBlobStore
+{
+    /// <summary>Objects larger than this go up as a multipart upload in parts of this size.</summary>
+    public const int PartSize = 16 * 1024 * 1024;
+
+    /// <inheritdoc/>
+    public string Description => description;
+
+    /// <inheritdoc/>
+    public async Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var metadata = await client.GetObjectMetadataAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
+            return metadata.ContentLength;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+        {
+            throw Failure(key, e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.GetObjectAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
+            return new ResponseStream(response);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new BlobNotFoundException(key, description);
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+        {
+            throw Failure(key, e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task WriteAsync(BlobKey key, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        EnsureWritable(key);
+        try
+        {
+            if (content.CanSeek && content.Length - content.Position <= PartSize)
+            {
+                await client.PutObjectAsync(
+                    new PutObjectRequest
+                    {
+                        BucketName = bucket, Key = ObjectKey(key), InputStream = content, AutoCloseStream = false, UseChunkEncoding = false,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            await UploadInPartsAsync(ObjectKey(key), content, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+        {
+            throw Failure(key, e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = ObjectKey(prefix) + "/" };
+        while (true)
+        {
+            ListObjectsV2Response page;
+            try
+            {
+                page = await client.ListObjectsV2Async(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+            {
+                throw Failure(prefix, e);
+            }
+
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                if (BlobKey.TryParse(entry.Key[root.Length..], out var key, out _))
+                {
+                    yield return key;
+                }
+            }
+
+            if (page.IsTruncated != true)
+            {
+                yield break;
+            }
+
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task DeleteAsync(BlobKey key, CancellationToken cancellationToken)
+    {
+        EnsureWritable(key);
+        try
+        {
+            await client.DeleteObjectAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+        {
+            throw Failure(key, e);
+        }
+    }
+
+    // Parts are read into one pooled buffer and sent one at a time: memory stays at one part whatever the size.
+    private async Task UploadInPartsAsync(string objectKey, Stream content, CancellationToken cancellationToken)
+    {
+        var upload = await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = bucket, Key = objectKey }, cancellationToken).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(PartSize);
+        try
+        {
+            var parts = new List<PartETag>();
+            while (true)
+            {
+                var read = await content.ReadAtLeastAsync(buffer.AsMemory(0, PartSize), PartSize, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                if (read == 0 && parts.Count > 0)
+                {
+                    break;
+                }
+
+                using var part = new MemoryStream(buffer, 0, read, writable: false);
+                var response = await client.UploadPartAsync(
+                    new UploadPartRequest
+                    {
+                        BucketName = bucket, Key = objectKey, UploadId = upload.UploadId, PartNumber = parts.Count + 1,
+                        InputStream = part, PartSize = read, UseChunkEncoding = false,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                parts.Add(new PartETag(parts.Count + 1, response.ETag));
+                if (read < PartSize)
+                {
+                    break;
+                }
+            }
+
+            await client.CompleteMultipartUploadAsync(
+                new CompleteMultipartUploadRequest { BucketName = bucket, Key = objectKey, UploadId = upload.UploadId, PartETags = parts },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Nothing was visible under the key; free the parts the server holds.
+            await client.AbortMultipartUploadAsync(bucket, objectKey, upload.UploadId, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private string ObjectKey(BlobKey key) => root + key.Value;
+
+    private void EnsureWritable(BlobKey key)
+    {
+        if (!writable)
+        {
+            throw new RotoscopeException($"cannot write {description}{key}: the connector is read-only (add it with --write to allow writes)");
+        }
+    }
+
+    // One line a user can act on; the SDK's own text can be long, and nothing here may carry a credential.
+    private RotoscopeException Failure(BlobKey key, Exception error)
+    {
+        var what = $"{description}{key}";
+        var reason = error switch
+        {
+            AmazonS3Exception { ErrorCode: "InvalidAccessKeyId" or "SignatureDoesNotMatch" } s3 => $"the connector's credentials were refused ({s3.ErrorCode})",
+            AmazonS3Exception { ErrorCode: "AccessDenied" } => "access denied",
+            AmazonS3Exception { ErrorCode: "NoSuchBucket" } => $"bucket '{bucket}' does not exist",
+            AmazonServiceException service => $"the server answered {(int)service.StatusCode} {service.ErrorCode}",
+            _ => $"cannot reach the S3 endpoint ({error.GetBaseException().Message})",
+        };
+        return new RotoscopeException($"{what}: {reason}", error);
+    }
+
+    /// <summary>The object's body; disposing it releases the HTTP response.</summary>
+    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    {
+        private readonly Stream body = response.ResponseStream;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => response.ContentLength;
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => body.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => body.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                response.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
