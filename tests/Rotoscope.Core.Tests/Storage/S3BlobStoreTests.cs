@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Amazon.Runtime;
+using Amazon.S3;
+using Rotoscope.Core.Storage;
+using Rotoscope.Tests;
+
+namespace Rotoscope.Core.Tests.Storage;
+
+/// <summary>The S3 store against a real S3 server (Swift s3api, which checks SigV4 signatures).</summary>
+[Trait("Category", "Integration")]
+[Collection(S3Group.Name)]
+public sealed class S3BlobStoreTests(S3Server server) : IAsyncLifetime, IDisposable
+{
+    private readonly string bucket = $"test-{Guid.NewGuid():N}"[..20];
+    private readonly DirectoryInfo data = Directory.CreateTempSubdirectory("rotoscope-s3-");
+    private Connectors? connectors;
+
+    public async Task InitializeAsync()
+    {
+        using var admin = new AmazonS3Client(new BasicAWSCredentials(server.AccessKey, server.SecretKey), new AmazonS3Config { ServiceURL = server.Endpoint, ForcePathStyle = true, AuthenticationRegion = server.Region });
+        await admin.PutBucketAsync(bucket);
+        connectors = Connect(server.SecretKey);
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        connectors?.Dispose();
+        data.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(1000, true)]
+    [InlineData((2 * S3BlobStore.PartSize) + 12345, false)] // unknown length: a multipart upload of three parts
+    public async Task WriteThenRead_IsByteExact(int size, bool seekable)
+    {
+        var (store, key) = Resolve("s3+test://objects/blob.bin");
+        var content = RandomNumberGenerator.GetBytes(size);
+
+        await using (var source = seekable ? new MemoryStream(content) : new UnseekableStream(content))
+        {
+            await store.WriteAsync(key, source, CancellationToken.None);
+        }
+
+        Assert.Equal(size, await store.LengthAsync(key, CancellationToken.None));
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(await store.ReadAllBytesAsync(key, CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task WriteThenRead_KeepsUnicodeAndSpacesInKeys()
+    {
+        var (store, key) = Resolve("s3+test://vidéos/été 2026/über ü+%.mp4");
+
+        await store.WriteAllBytesAsync(key, "ü"u8.ToArray(), CancellationToken.None);
+
+        Assert.Equal("ü"u8.ToArray(), await store.ReadAllBytesAsync(key, CancellationToken.None));
+        var listed = await store.ListAsync(BlobKey.Parse("vidéos"), CancellationToken.None).ToListAsync();
+        Assert.Equal([key], listed);
+    }
+
+    [Fact]
+    public async Task List_ReturnsEveryKey_WhenThereAreMoreThanAThousand()
+    {
+        var (store, _) = Resolve("s3+test://many/x");
+        await Parallel.ForEachAsync(Enumerable.Range(0, 1005), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+            await store.WriteAllBytesAsync(BlobKey.Parse($"many/{i:D5}.txt"), "x"u8.ToArray(), ct));
+
+        var keys = await store.ListAsync(BlobKey.Parse("many"), CancellationToken.None).ToListAsync();
+
+        Assert.Equal(1005, keys.Count);
+        Assert.Equal("many/01004.txt", keys[^1].Value);
+    }
+
+    [Fact]
+    public async Task LengthAndDelete_SeeMissingObjects()
+    {
+        var (store, key) = Resolve("s3+test://gone.txt");
+        Assert.Null(await store.LengthAsync(key, CancellationToken.None));
+        await store.WriteAllBytesAsync(key, "x"u8.ToArray(), CancellationToken.None);
+
+        await store.DeleteAsync(key, CancellationToken.None);
+
+        Assert.Null(await store.LengthAsync(key, CancellationToken.None));
+        await Assert.ThrowsAsync<BlobNotFoundException>(() => store.OpenReadAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AnyRequest_FailsWithOneLineAndNoSecret_WhenTheSecretIsWrong()
+    {
+        const string wrong = "not-the-secret-0123456789";
+        using var refused = Connect(wrong);
+        var (store, key) = refused.Resolve(MediaLocation.Parse("s3+test://x.txt"), forWrite: true);
+
+        var error = await Assert.ThrowsAsync<RotoscopeException>(() => store.WriteAllBytesAsync(key, "x"u8.ToArray(), CancellationToken.None));
+
+        Assert.Equal("s3+test://x.txt: the connector's credentials were refused (SignatureDoesNotMatch)", error.Message);
+        Assert.DoesNotContain(wrong, error.ToString(), StringComparison.Ordinal);
+    }
+
+    private (IBlobStore Store, BlobKey Key) Resolve(string uri) => connectors!.Resolve(MediaLocation.Parse(uri), forWrite: true);
+
+    private Connectors Connect(string secret) => new(
+        new ConnectorConfig([new S3ConnectorSettings("test", bucket, "", server.Endpoint, server.Region, Writable: true, new SecretSource(server.AccessKey), new SecretSource(secret))]),
+        new Dictionary<string, string?>(),
+        new LocalBlobStore(data.FullName));
+
+    /// <summary>A stream whose length is unknown until it ends, like a pipe.</summary>
+    private sealed class UnseekableStream(byte[] content) : MemoryStream(content)
+    {
+        public override bool CanSeek => false;
+    }
+}
