@@ -14,7 +14,10 @@ public sealed class Cli : IDisposable
 
     public string DataDirectory => Path.Combine(Root, "data");
 
-    public Dictionary<string, string?> Environment => new(StringComparer.Ordinal)
+    /// <summary>More variables for the commands this test runs (e.g. connector credentials).</summary>
+    public Dictionary<string, string?> Variables { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string?> Environment => new(Variables, StringComparer.Ordinal)
     {
         ["HOME"] = System.Environment.GetEnvironmentVariable("HOME"),
         ["XDG_DATA_HOME"] = System.Environment.GetEnvironmentVariable("XDG_DATA_HOME"),

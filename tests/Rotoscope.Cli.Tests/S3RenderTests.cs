@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Rotoscope.Tests;
+
+namespace Rotoscope.Cli.Tests;
+
+/// <summary>Renders from and to S3 through connectors configured with the CLI, against a real S3 server.</summary>
+[Trait("Category", "Integration")]
+[Collection(S3Group.Name)]
+public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
+{
+    private readonly Cli cli = new();
+    private readonly string bucket = $"render-{Guid.NewGuid():N}"[..20];
+    private readonly List<CliOutcome> outcomes = [];
+    private AmazonS3Client? admin;
+
+    public async Task InitializeAsync()
+    {
+        admin = new AmazonS3Client(new BasicAWSCredentials(server.AccessKey, server.SecretKey), new AmazonS3Config { ServiceURL = server.Endpoint, ForcePathStyle = true, AuthenticationRegion = server.Region });
+        await admin.PutBucketAsync(bucket);
+        cli.Variables["TEST_S3_KEY"] = server.AccessKey;
+        cli.Variables["TEST_S3_SECRET"] = server.SecretKey;
+        await RunOkAsync("connectors", "add", "s3", "--label", "footage", "--bucket", bucket, "--prefix", "raw/", "--endpoint", server.Endpoint, "--region", server.Region, "--access-key-env", "TEST_S3_KEY", "--secret-key-env", "TEST_S3_SECRET");
+        await RunOkAsync("connectors", "add", "s3", "--label", "out", "--bucket", bucket, "--prefix", "cooked/", "--endpoint", server.Endpoint, "--region", server.Region, "--access-key", server.AccessKey, "--secret-key", server.SecretKey, "--write");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        admin?.Dispose();
+        cli.Dispose();
+    }
+
+    [Fact]
+    public async Task Render_FromS3ToS3_GivesTheSameVideoAsALocalRender_AndNeverPrintsASecret()
+    {
+        var clip = cli.MakeClip("clip.mp4", 160, 96, 12, 2);
+        await admin!.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "raw/clip.mp4", FilePath = clip, UseChunkEncoding = false });
+
+        var remote = await RunOkAsync("render", "s3+footage://raw/clip.mp4", "--style", "toon", "--output", "s3+out://cooked/clip.toon.mp4", "--json");
+        var local = await RunOkAsync("render", clip, "--style", "toon", "--output", cli.PathOf("local.mp4"), "--json");
+        var again = await RunOkAsync("render", "s3+footage://raw/clip.mp4", "--style", "toon", "--output", "s3+out://cooked/clip.toon.mp4", "--json");
+        await RunOkAsync("connectors", "list");
+        await RunOkAsync("connectors", "list", "--json");
+
+        var downloaded = cli.PathOf("from-s3.mp4");
+        using (var response = await admin.GetObjectAsync(bucket, "cooked/clip.toon.mp4"))
+        {
+            await response.WriteResponseStreamToFileAsync(downloaded, append: false, CancellationToken.None);
+        }
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(cli.PathOf("local.mp4")))), Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(downloaded))));
+        Assert.Equal(24, Cli.Probe(downloaded).Frames);
+        Assert.Equal(JsonDocument.Parse(local.Out).RootElement.GetProperty("outputSha256").GetString(), JsonDocument.Parse(remote.Out).RootElement.GetProperty("outputSha256").GetString());
+        Assert.True(JsonDocument.Parse(again.Out).RootElement.GetProperty("alreadyRendered").GetBoolean());
+        Assert.All(outcomes, o => Assert.DoesNotContain(server.SecretKey, o.Out + o.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Render_RefusesWithOneLine_WhenWritingThroughAReadOnlyConnectorOrOutsideTheRoot()
+    {
+        var clip = cli.MakeClip("clip.mp4", 64, 48, 10, 0.5);
+
+        var readOnly = await cli.RunAsync("render", clip, "--style", "toon", "--output", "s3+footage://raw/out.mp4");
+        var outside = await cli.RunAsync("render", clip, "--style", "toon", "--output", "s3+out://raw/out.mp4");
+
+        Assert.Equal(1, readOnly.ExitCode);
+        Assert.Equal("rotoscope: cannot write 's3+footage://raw/out.mp4': connector 'footage' is read-only (add it again with --write to allow writes)", readOnly.Error.Trim());
+        Assert.Equal(1, outside.ExitCode);
+        Assert.Contains("is outside the root of connector 'out'", outside.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "frames")), "work started before the output was checked");
+    }
+
+    private async Task<CliOutcome> RunOkAsync(params string[] args)
+    {
+        var outcome = await cli.RunAsync(args);
+        outcomes.Add(outcome);
+        Assert.True(outcome.ExitCode == 0, $"{string.Join(' ', args.Take(2))}: {outcome.Error}");
+        return outcome;
+    }
+}
