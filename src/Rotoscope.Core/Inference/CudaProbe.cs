@@ -19,8 +19,15 @@ internal sealed class CudaProbe(string? providerDirectory, Func<string, bool> ca
     public const string CpuBuildReason = "this build has the CPU-only ONNX Runtime (build the GPU flavour with scripts/bootstrap.sh --gpu)";
 
     /// <summary>
+    /// cuDNN 9. Not a load-time dependency of the 1.31 provider (it loads cuDNN when a kernel first needs it), but its
+    /// convolution kernels are cuDNN's, and every style model is made of convolutions: without it a session would open
+    /// on CUDA and then fail on the first frame, so it is required here as much as the runtime.
+    /// </summary>
+    public const string CudnnLibrary = "libcudnn.so.9";
+
+    /// <summary>
     /// The CUDA 13 runtime libraries the provider of ONNX Runtime 1.31 needs at load time (its DT_NEEDED entries, less
-    /// libc and the driver). cuDNN is not among them: 1.31 loads it when a kernel first needs it.
+    /// libc and the driver).
     /// </summary>
     public static IReadOnlyList<string> RuntimeLibraries { get; } = ["libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10"];
 
@@ -39,11 +46,17 @@ internal sealed class CudaProbe(string? providerDirectory, Func<string, bool> ca
         }
 
         var runtime = RuntimeLibraries.Where(library => !canLoad(library)).ToList();
+        var cudnn = canLoad(CudnnLibrary);
         var driver = canLoad(DriverLibrary);
-        var missing = new List<string>(2);
+        var missing = new List<string>(3);
         if (runtime.Count > 0)
         {
             missing.Add($"{string.Join(", ", runtime)} (install the CUDA 13 runtime: cudart, cuBLAS, cuRAND)");
+        }
+
+        if (!cudnn)
+        {
+            missing.Add($"{CudnnLibrary} (install cuDNN 9 for CUDA 13)");
         }
 
         if (!driver)
@@ -52,6 +65,33 @@ internal sealed class CudaProbe(string? providerDirectory, Func<string, bool> ca
         }
 
         return missing.Count == 0 ? null : $"cannot load {string.Join(" and ", missing)}";
+    }
+
+    /// <summary>
+    /// Why the provider library fails to load, as the dynamic loader says it (e.g. "libcublasLt.so.13: cannot open shared
+    /// object file"), for when ORT reports only "Failed to load shared library"; null when it loads.
+    /// </summary>
+    public string? WhyProviderFailsToLoad()
+    {
+        if (providerDirectory is null)
+        {
+            return null;
+        }
+
+        var provider = Path.Combine(providerDirectory, ProviderLibrary);
+        try
+        {
+            // Loaded (rather than only checked) on purpose: ORT loads it next, and nothing else tells the first missing
+            // dependency or symbol. On failure nothing stays loaded.
+            NativeLibrary.Load(provider);
+            return null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            // .NET wraps the loader's reason (its last line) in advice about strace and LD_DEBUG.
+            var reason = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+            return $"cannot load {ProviderLibrary}: {reason.Replace(provider + ": ", "", StringComparison.Ordinal)}";
+        }
     }
 
     // The folder libonnxruntime.so was mapped from: ORT loads its provider libraries from there. The environment is

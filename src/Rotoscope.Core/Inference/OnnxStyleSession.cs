@@ -159,7 +159,7 @@ public sealed class OnnxStyleSession : IDisposable
         var cudaError = cuda.WhyUnavailable();
         if (cudaError is null)
         {
-            var cudaSession = TryCreateCudaSession(modelPath, options, out cudaError);
+            var cudaSession = TryCreateCudaSession(modelPath, options, cuda, out cudaError);
             if (cudaSession is not null)
             {
                 return (cudaSession, InferenceDevice.Cuda, options.Device == InferenceDevice.Auto ? "CUDA execution provider available; using CUDA" : null);
@@ -185,26 +185,38 @@ public sealed class OnnxStyleSession : IDisposable
     }
 
     // Null (with the reason) when the CUDA provider cannot be attached or the session cannot be created with it.
-    private static InferenceSession? TryCreateCudaSession(string modelPath, InferenceOptions options, out string? error)
+    private static InferenceSession? TryCreateCudaSession(string modelPath, InferenceOptions options, CudaProbe cuda, out string? error)
     {
         using var sessionOptions = CreateSessionOptions(options);
         try
         {
             sessionOptions.AppendExecutionProvider_CUDA(0);
-            error = null;
-            return new InferenceSession(modelPath, sessionOptions);
         }
         catch (EntryPointNotFoundException)
         {
             // The CPU package's library does not export the CUDA entry point at all.
             error = CudaProbe.CpuBuildReason;
+            return null;
         }
         catch (OrtException e)
         {
-            error = OneLine(e.Message);
+            // ORT says only "Failed to load shared library"; the loader knows which library or symbol is missing.
+            error = cuda.WhyProviderFailsToLoad() ?? OneLine(e.Message);
+            return null;
         }
 
-        return null;
+        try
+        {
+            error = null;
+            return new InferenceSession(modelPath, sessionOptions);
+        }
+        catch (OrtException e)
+        {
+            // No GPU, a driver too old for CUDA 13, out of device memory, or a model that cannot load at all (the CPU
+            // attempt that follows reports that one).
+            error = OneLine(e.Message);
+            return null;
+        }
     }
 
     private static SessionOptions CreateSessionOptions(InferenceOptions options)

@@ -63,9 +63,18 @@ public sealed class CudaProbeTests : IDisposable
 
         Assert.Equal(
             "cannot load libcudart.so.13, libcublas.so.13, libcublasLt.so.13, libcurand.so.10 (install the CUDA 13 runtime: " +
-            "cudart, cuBLAS, cuRAND) and libcuda.so.1 (install the NVIDIA driver)",
+            "cudart, cuBLAS, cuRAND) and libcudnn.so.9 (install cuDNN 9 for CUDA 13) and libcuda.so.1 (install the NVIDIA driver)",
             reason);
-        Assert.Equal(["libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10", "libcuda.so.1"], asked);
+        Assert.Equal(["libcudart.so.13", "libcublas.so.13", "libcublasLt.so.13", "libcurand.so.10", "libcudnn.so.9", "libcuda.so.1"], asked);
+    }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void WhyUnavailable_NamesCudnn_WhenOnlyCudnnIsMissing()
+    {
+        var probe = new CudaProbe(gpuBuild, library => library != CudaProbe.CudnnLibrary);
+
+        Assert.Equal("cannot load libcudnn.so.9 (install cuDNN 9 for CUDA 13)", probe.WhyUnavailable());
     }
 
     [Fact]
@@ -84,5 +93,19 @@ public sealed class CudaProbeTests : IDisposable
         Assert.NotNull(probe.ProviderDirectory);
         Assert.True(File.Exists(Path.Combine(probe.ProviderDirectory, "libonnxruntime.so")), $"no libonnxruntime.so in {probe.ProviderDirectory}");
         Assert.Equal(CudaProbe.CpuBuildReason, probe.WhyUnavailable());
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void WhyProviderFailsToLoad_GivesTheLoadersReasonInOneLine_WhenTheProviderCannotLoad()
+    {
+        // The fake provider is an empty file: the loader rejects it, as it rejects a real one with a missing dependency.
+        var reason = new CudaProbe(gpuBuild, _ => true).WhyProviderFailsToLoad();
+
+        Assert.NotNull(reason);
+        Assert.StartsWith($"cannot load {CudaProbe.ProviderLibrary}: ", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', reason);
+        Assert.DoesNotContain("strace", reason, StringComparison.Ordinal);
+        Assert.Null(new CudaProbe(null, _ => true).WhyProviderFailsToLoad());
     }
 }

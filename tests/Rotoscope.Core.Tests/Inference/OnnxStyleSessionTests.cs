@@ -125,7 +125,7 @@ public sealed class OnnxStyleSessionTests
     public void Open_ThrowsNamingEveryMissingLibrary_WhenCudaRequestedWithoutCudaRuntimeOrDriver()
     {
         using var gpuBuild = new FakeGpuBuild();
-        var probe = new CudaProbe(gpuBuild.Directory, library => library == "libcudart.so.13");
+        var probe = new CudaProbe(gpuBuild.Directory, library => library is "libcudart.so.13" or "libcudnn.so.9");
 
         var error = Assert.Throws<OnnxRuntimeException>(
             () => OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cuda), probe));
