@@ -9,18 +9,19 @@
 #                                             access_key=test:tester
 #                                             secret_key=<random, new on every start>
 #                                             region=us-east-1
-#                                           (the same lines are written to DIR/s3.env). Exit 1 and one line on stderr
-#                                           on any failure, with whatever it started stopped again.
+#                                           (the same lines are written to DIR/s3.env). On any failure: exit 1, one
+#                                           line on stderr, and whatever it started is stopped again (exit 2: usage).
 #   scripts/s3-server.sh stop DIR           stops exactly the processes that start recorded under DIR/run (SIGTERM,
-#                                           up to 10 s, then SIGKILL). Idempotent.
+#                                           up to 10 s, then SIGKILL). Idempotent. DIR itself is left (logs in DIR/log).
 #
 # Notes:
 # - Every start begins with empty storage: DIR/etc, DIR/srv, DIR/run and DIR/log are recreated (nothing else in DIR
 #   is touched). Starting a DIR that is still running is refused. Several DIRs can run at once: ports are chosen per
 #   start (from 20000-31999, outside Linux's ephemeral range) and nothing is shared outside DIR.
 # - Addressing is path-style only (http://127.0.0.1:PORT/bucket/key): no storage_domain is configured.
-# - As root the daemons drop to the `swift` user (DIR's storage is chowned to it, and swift must be able to reach
-#   DIR: a DIR under /root will not do). As another user they run as that user; only package installs use sudo.
+# - As root the daemons run as the `swift` user (DIR/etc, srv, run and log are chowned to it, and swift must be able
+#   to reach DIR: a DIR under /root will not do). As another user they run as that user; only installs use sudo.
+# - Requests must be SigV4-signed with region us-east-1 and carry x-amz-content-sha256 (a hash or UNSIGNED-PAYLOAD).
 # - The one file outside DIR that Swift reads is /etc/swift/swift.conf (hash path prefix/suffix and storage
 #   policies): Swift 2.30's servers read it from that fixed path whatever swift_dir says. The Debian package ships it;
 #   if it is missing, a minimal one is written (idempotent, never overwritten).
@@ -90,9 +91,12 @@ for p in "${apt_packages[@]}"; do
 done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
-  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null \
-    || { say "could not install the Debian packages: ${missing[*]}"; exit 1; }
+  # (their output is kept back, and only its last line shown if the install fails: invoke-rc.d and debconf are chatty)
+  if ! apt_log=$({ as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+      apt-get install -y -qq --no-install-recommends "${missing[@]}"; } 2>&1); then
+    say "could not install the Debian packages ${missing[*]}: $(printf '%s' "$apt_log" | grep -v '^\s*$' | tail -n 1)"
+    exit 1
+  fi
 fi
 if ! grep -qs '^\s*swift_hash_path_\(suffix\|prefix\)\s*=' /etc/swift/swift.conf; then
   say "writing a minimal /etc/swift/swift.conf"
@@ -161,7 +165,7 @@ print(*ports, secrets.token_hex(20))
 EOF
   ) || fail "$(printf '%s' "$out" | tail -n 1)"
   local mc_port acc_port con_port obj_port proxy_port secret
-  read -r mc_port acc_port con_port obj_port proxy_port secret <<<"$out"
+  read -r mc_port acc_port con_port obj_port proxy_port secret <<<"$(printf '%s' "$out" | tail -n 1)"
 
   local common="[DEFAULT]
 bind_ip = 127.0.0.1
@@ -172,19 +176,21 @@ swift_dir = $DIR/etc
 devices = $DIR/srv
 mount_check = false
 log_level = INFO
+# generous timeouts between the servers: on a loaded test machine a missed object->container or container->account
+# update would be left for updater daemons that do not run here (objects or buckets missing from listings)
+conn_timeout = 5
+node_timeout = 30
 # no syslog: a missing socket makes Swift fall back to UDP localhost:514; the console log (-v) goes to $DIR/log
 log_address = $DIR/log/no-syslog
 "
-  local s
+  local s extra port_var
   for s in account container object; do
-    local port_var="${s:0:3}_port"
-    printf '%sbind_port = %s\n\n[pipeline:main]\npipeline = healthcheck %s-server\n\n[app:%s-server]\nuse = egg:swift#%s\n\n[filter:healthcheck]\nuse = egg:swift#healthcheck\n' \
-      "$common" "${!port_var}" "$s" "$s" "$s" >"$DIR/etc/$s-server.conf"
+    port_var="${s:0:3}_port" extra=
+    # (objects: the storage is a test directory, reserve no disk space; wait for the container update, see above)
+    [ $s = object ] && extra=$'fallocate_reserve = 0\ncontainer_update_timeout = 30\n'
+    printf '%sbind_port = %s\n\n[pipeline:main]\npipeline = healthcheck %s-server\n\n[app:%s-server]\nuse = egg:swift#%s\n%s\n[filter:healthcheck]\nuse = egg:swift#healthcheck\n' \
+      "$common" "${!port_var}" "$s" "$s" "$s" "$extra" >"$DIR/etc/$s-server.conf"
   done
-  cat >>"$DIR/etc/object-server.conf" <<EOF
-# storage is a test directory: do not reserve disk space
-fallocate_reserve = 0
-EOF
   cat >"$DIR/etc/proxy-server.conf" <<EOF
 ${common}bind_port = $proxy_port
 

@@ -2,12 +2,12 @@
 """Optional check of exported models with the real ONNX Runtime native library (the one the C# runtime
 binds), through ctypes and the ORT C API (no onnxruntime Python package needed).
 
-Looks for the library in $ROTOSCOPE_ORT_LIBRARY, then ~/.local/share/rotoscope/runtime/onnxruntime-*/.
+Looks for the library in $ROTOSCOPE_ORT_LIBRARY (this script only: another libonnxruntime.so to check against), then
+beside the CLI build (.build/cli/libonnxruntime.so, from the Microsoft.ML.OnnxRuntime NuGet package).
 Runs each model on random inputs of several sizes and compares with the torch module that produced it.
 Usage: /usr/bin/python3 models/training/ort_check.py [models_dir] ; exits 0 with a note if no library.
 """
 import ctypes as C
-import glob
 import json
 import os
 import sys
@@ -41,8 +41,8 @@ def find_library():
     env = os.environ.get("ROTOSCOPE_ORT_LIBRARY")
     if env and os.path.exists(env):
         return env
-    hits = sorted(glob.glob(os.path.expanduser("~/.local/share/rotoscope/runtime/onnxruntime-*/libonnxruntime.so.1")))
-    return hits[-1] if hits else None
+    built = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".build", "cli", "libonnxruntime.so")
+    return os.path.normpath(built) if os.path.exists(built) else None
 
 
 class Ort:

@@ -22,7 +22,6 @@ public sealed class Cli : IDisposable
         ["HOME"] = System.Environment.GetEnvironmentVariable("HOME"),
         ["XDG_DATA_HOME"] = System.Environment.GetEnvironmentVariable("XDG_DATA_HOME"),
         ["ROTOSCOPE_DATA"] = DataDirectory,
-        ["ROTOSCOPE_ORT_LIBRARY"] = System.Environment.GetEnvironmentVariable("ROTOSCOPE_ORT_LIBRARY"),
         ["TMPDIR"] = Root,
         ["ROTOSCOPE_CONNECTORS"] = Path.Combine(Root, "connectors.json"),
     };

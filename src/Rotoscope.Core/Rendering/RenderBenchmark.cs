@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using Rotoscope.Core.Imaging;
-using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
 
@@ -79,7 +78,7 @@ public static class RenderBenchmark
         var store = new LocalBlobStore(options.DataDirectory);
         var plan = await store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
-        using var runner = new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference);
+        using var runner = new StyleRunner(options.Inference);
         using var codecs = new CodecPool();
         runner.Prepare(plan.Chain);
 

@@ -6,12 +6,10 @@ namespace Rotoscope.Core.Rendering;
 /// <summary>How this process is set up: where data, models and tools are, and how hard it may work.</summary>
 /// <param name="DataDirectory">Root of the <c>data://</c> store (frames, styled frames, render state).</param>
 /// <param name="ModelsDirectory">Folder holding catalog.json and the built-in models.</param>
-/// <param name="OnnxRuntimeLibrary">Path of libonnxruntime.so.1, or null for the default search.</param>
 /// <param name="ConcurrentJobs">Jobs run at once; two lets one batch decode/encode while another infers.</param>
 public sealed record RotoscopeOptions(
     string DataDirectory,
     string ModelsDirectory,
-    string? OnnxRuntimeLibrary,
     InferenceOptions Inference,
     FfmpegTools Ffmpeg,
     string TempDirectory,
@@ -24,8 +22,8 @@ public sealed record RotoscopeOptions(
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 
     /// <summary>
-    /// Defaults from the environment: <c>ROTOSCOPE_DATA</c>, <c>ROTOSCOPE_MODELS</c>, <c>ROTOSCOPE_ORT_LIBRARY</c>,
-    /// <c>ROTOSCOPE_CONNECTORS</c>, XDG dirs.
+    /// Defaults from the environment: <c>ROTOSCOPE_DATA</c>, <c>ROTOSCOPE_MODELS</c>, <c>ROTOSCOPE_CONNECTORS</c>,
+    /// <c>TMPDIR</c>, XDG dirs.
     /// </summary>
     public static RotoscopeOptions FromEnvironment(IReadOnlyDictionary<string, string?> environment, string applicationDirectory)
     {
@@ -36,7 +34,6 @@ public sealed record RotoscopeOptions(
         return new RotoscopeOptions(
             DataDirectory: Get("ROTOSCOPE_DATA") ?? Path.Combine(dataHome, "rotoscope", "data"),
             ModelsDirectory: Get("ROTOSCOPE_MODELS") ?? Path.Combine(applicationDirectory, "models"),
-            OnnxRuntimeLibrary: OnnxRuntime.DefaultLibraryPath(environment),
             Inference: new InferenceOptions(),
             Ffmpeg: new FfmpegTools(),
             TempDirectory: Path.Combine(Get("TMPDIR") ?? Path.GetTempPath(), "rotoscope"))

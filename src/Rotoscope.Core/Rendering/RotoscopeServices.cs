@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Quartz;
-using Rotoscope.Core.Inference;
 using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
@@ -22,7 +21,7 @@ public static class RotoscopeServices
         services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
         services.AddSingleton(_ => new Connectors(ConnectorConfig.Load(options.ConnectorsFile), options.Environment, store));
         services.AddSingleton(new Ffmpeg(options.Ffmpeg));
-        services.AddSingleton(_ => new StyleRunner(() => OnnxRuntime.Load(options.OnnxRuntimeLibrary), options.Inference));
+        services.AddSingleton(_ => new StyleRunner(options.Inference));
         services.AddSingleton(_ => new CodecPool());
         services.AddSingleton<RenderMonitor>();
         services.AddSingleton<RenderPlanner>();

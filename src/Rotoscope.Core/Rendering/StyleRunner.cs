@@ -10,14 +10,13 @@ namespace Rotoscope.Core.Rendering;
 /// inference at a time, so concurrent batch jobs overlap their decode/encode with another batch's inference instead of
 /// fighting over the same cores.
 /// </summary>
-public sealed class StyleRunner(Func<OnnxRuntime> loadRuntime, InferenceOptions options) : IDisposable
+public sealed class StyleRunner(InferenceOptions options) : IDisposable
 {
-    private readonly Lazy<OnnxRuntime> runtime = new(loadRuntime);
     private readonly ConcurrentDictionary<string, Lazy<OnnxStyleSession>> sessions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim inferenceGate = new(1, 1);
 
-    /// <summary>Notes to show the user once, e.g. a CUDA fallback.</summary>
-    public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.FallbackNote is not null).Select(s => s.Value.FallbackNote!).Distinct();
+    /// <summary>Notes to show the user once, e.g. what <c>--device auto</c> chose.</summary>
+    public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.DeviceNote is not null).Select(s => s.Value.DeviceNote!).Distinct();
 
     /// <summary>
     /// Frames per model run for a padded frame size (at most <paramref name="available"/>). On a CPU, one 640x360 frame
@@ -25,7 +24,9 @@ public sealed class StyleRunner(Func<OnnxRuntime> loadRuntime, InferenceOptions 
     /// </summary>
     public int FramesPerCall(int paddedWidth, int paddedHeight, int available)
     {
-        var pixelBudget = options.Device == InferenceDevice.Cpu ? 250_000L : 4_000_000L;
+        // The device the prepared sessions actually use: --device auto may have fallen back to the CPU.
+        var onGpu = sessions.Values.Any(s => s.IsValueCreated && s.Value.Device == InferenceDevice.Cuda);
+        var pixelBudget = onGpu ? 4_000_000L : 250_000L;
         return (int)Math.Clamp(pixelBudget / ((long)paddedWidth * paddedHeight), 1, Math.Max(1, available));
     }
 
@@ -75,18 +76,13 @@ public sealed class StyleRunner(Func<OnnxRuntime> loadRuntime, InferenceOptions 
             session.Value.Dispose();
         }
 
-        if (runtime.IsValueCreated)
-        {
-            runtime.Value.Dispose();
-        }
-
         inferenceGate.Dispose();
     }
 
     private OnnxStyleSession SessionFor(StyleModel model)
     {
         var key = $"{model.ModelPath}#{model.Sha256}";
-        var session = sessions.GetOrAdd(key, _ => new Lazy<OnnxStyleSession>(() => runtime.Value.OpenStyleSession(model.ModelPath, options)));
+        var session = sessions.GetOrAdd(key, _ => new Lazy<OnnxStyleSession>(() => OnnxStyleSession.Open(model.ModelPath, options)));
         try
         {
             return session.Value;

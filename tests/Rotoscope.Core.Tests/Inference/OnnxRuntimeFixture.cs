@@ -1,29 +1,8 @@
-using System.Collections;
-using Rotoscope.Core.Inference;
-
 namespace Rotoscope.Core.Tests.Inference;
 
-/// <summary>One ONNX Runtime per test run, loaded the way the app loads it (ROTOSCOPE_ORT_LIBRARY or the bootstrap's install).</summary>
-public sealed class OnnxRuntimeFixture : IDisposable
+/// <summary>Where the test models are; tests in <see cref="OnnxRuntimeTestGroup"/> share the process's ONNX Runtime.</summary>
+public static class OnnxRuntimeFixture
 {
-    public OnnxRuntimeFixture()
-    {
-        Runtime = OnnxRuntime.Load(OnnxRuntime.DefaultLibraryPath(ProcessEnvironment()));
-    }
-
-    public OnnxRuntime Runtime { get; }
-
-    public static IReadOnlyDictionary<string, string?> ProcessEnvironment()
-    {
-        var variables = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = (string?)entry.Value;
-        }
-
-        return variables;
-    }
-
     public static string Model(string fileName) => Path.Combine(RepoRoot(), "tests", "fixtures", "models", fileName);
 
     public static string RepoRoot()
@@ -38,13 +17,11 @@ public sealed class OnnxRuntimeFixture : IDisposable
 
         throw new InvalidOperationException($"no Rotoscope.sln above {AppContext.BaseDirectory}");
     }
-
-    public void Dispose() => Runtime.Dispose();
 }
 
 /// <summary>Tests that share the process's ONNX Runtime; they run one after another, which the memory test needs.</summary>
 [CollectionDefinition(Name)]
-public sealed class OnnxRuntimeTestGroup : ICollectionFixture<OnnxRuntimeFixture>
+public sealed class OnnxRuntimeTestGroup
 {
     public const string Name = "OnnxRuntime";
 }

@@ -4,21 +4,23 @@ using Rotoscope.Core.Inference;
 namespace Rotoscope.Core.Tests.Inference;
 
 [Collection(OnnxRuntimeTestGroup.Name)]
-public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
+public sealed class OnnxStyleSessionTests
 {
-    private OnnxRuntime Runtime => fixture.Runtime;
+    private const string CpuBuildCudaError =
+        "CUDA was requested but the CUDA execution provider is unavailable: this build has the CPU-only ONNX Runtime " +
+        "(build the GPU flavour with scripts/bootstrap.sh --gpu); use --device cpu or --device auto";
 
     [Fact]
     [Trait("Category", "Integration")]
     public void Run_OutputsInvertedPixels_WhenModelInverts()
     {
-        using var session = Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
 
         AssertInverts(session, batch: 2, height: 8, width: 12);
         AssertInverts(session, batch: 1, height: 16, width: 4);
         AssertInverts(session, batch: 2, height: 8, width: 12);
         Assert.Equal(InferenceDevice.Cpu, session.Device);
-        Assert.Null(session.FallbackNote);
+        Assert.Null(session.DeviceNote);
         Assert.Equal(OnnxRuntimeFixture.Model("invert.onnx"), session.ModelPath);
     }
 
@@ -26,7 +28,7 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
     [Trait("Category", "Integration")]
     public void Run_OutputsInvertedPixels_WhenIntraOpThreadsSet()
     {
-        using var session = Runtime.OpenStyleSession(
+        using var session = OnnxStyleSession.Open(
             OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cpu, IntraOpThreads: 1));
 
         AssertInverts(session, batch: 3, height: 4, width: 4);
@@ -36,7 +38,7 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
     [Trait("Category", "Integration")]
     public void Run_IsCorrect_WhenCalledFromManyThreads()
     {
-        using var session = Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
 
         Parallel.For(0, 32, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
             AssertInverts(session, batch: 1 + (i % 3), height: 4 * (1 + (i % 4)), width: 8));
@@ -44,11 +46,11 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsNotAStyleModel_WhenInputHasOneChannel()
+    public void Open_ThrowsNotAStyleModel_WhenInputHasOneChannel()
     {
         var path = OnnxRuntimeFixture.Model("gray_input.onnx");
 
-        var error = Assert.Throws<OnnxRuntimeException>(() => Runtime.OpenStyleSession(path, new InferenceOptions()));
+        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxStyleSession.Open(path, new InferenceOptions()));
 
         Assert.Equal(
             $"model {path} is not a style model: input must be float32 NCHW with 3 channels (found float32 [?,1,?,?])",
@@ -57,11 +59,11 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsCouldNotBeLoaded_WhenFileIsNotOnnx()
+    public void Open_ThrowsCouldNotBeLoaded_WhenFileIsNotOnnx()
     {
         var path = OnnxRuntimeFixture.Model("not_a_model.onnx");
 
-        var error = Assert.Throws<OnnxRuntimeException>(() => Runtime.OpenStyleSession(path, new InferenceOptions()));
+        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxStyleSession.Open(path, new InferenceOptions()));
 
         Assert.StartsWith($"model {path} could not be loaded: ", error.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(error.StatusText));
@@ -70,72 +72,125 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsCouldNotBeLoaded_WhenFileMissing()
+    public void Open_ThrowsCouldNotBeLoaded_WhenFileMissing()
     {
         var path = OnnxRuntimeFixture.Model("no_such_model.onnx");
 
-        var error = Assert.Throws<OnnxRuntimeException>(() => Runtime.OpenStyleSession(path, new InferenceOptions()));
+        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxStyleSession.Open(path, new InferenceOptions()));
 
         Assert.StartsWith($"model {path} could not be loaded: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsCudaUnavailable_WhenCudaRequestedOnCpuBuild()
+    public void Open_ThrowsCpuBuildInOneLine_WhenCudaRequestedOnCpuBuild()
     {
         var error = Assert.Throws<OnnxRuntimeException>(
-            () => Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cuda)));
+            () => OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cuda)));
 
-        Assert.StartsWith(
-            "CUDA was requested but the CUDA execution provider is unavailable: ", error.Message, StringComparison.Ordinal);
-        Assert.EndsWith(
-            "; use --device cpu or point ROTOSCOPE_ORT_LIBRARY at a GPU build", error.Message, StringComparison.Ordinal);
-        Assert.False(string.IsNullOrWhiteSpace(error.StatusText));
-        if (Runtime.LibraryPath is { } library)
-        {
-            Assert.Contains($"(libonnxruntime_providers_cuda.so is not beside {library})", error.Message, StringComparison.Ordinal);
-        }
+        Assert.Equal(CpuBuildCudaError, error.Message);
+        Assert.Equal(CudaProbe.CpuBuildReason, error.StatusText);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_FallsBackToCpuWithNote_WhenAutoOnCpuBuild()
+    public void Open_FallsBackToCpuWithNote_WhenAutoOnCpuBuild()
     {
-        using var session = Runtime.OpenStyleSession(
+        using var session = OnnxStyleSession.Open(
             OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Auto));
 
         Assert.Equal(InferenceDevice.Cpu, session.Device);
-        Assert.NotNull(session.FallbackNote);
-        Assert.StartsWith("CUDA execution provider unavailable (", session.FallbackNote, StringComparison.Ordinal);
-        Assert.EndsWith("); using CPU", session.FallbackNote, StringComparison.Ordinal);
+        Assert.Equal($"CUDA execution provider unavailable ({CudaProbe.CpuBuildReason}); using CPU", session.DeviceNote);
         AssertInverts(session, batch: 1, height: 4, width: 8);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsCouldNotBeLoaded_WhenAutoAndFileIsNotOnnx()
+    public void Open_FallsBackToCpuNamingTheLibrary_WhenAutoAndCudaRuntimeMissing()
+    {
+        using var gpuBuild = new FakeGpuBuild();
+        var probe = new CudaProbe(gpuBuild.Directory, library => library != "libcublasLt.so.13");
+
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Auto), probe);
+
+        Assert.Equal(InferenceDevice.Cpu, session.Device);
+        Assert.Equal(
+            "CUDA execution provider unavailable (cannot load libcublasLt.so.13 (install the CUDA 13 runtime: cudart, cuBLAS, cuRAND)); using CPU",
+            session.DeviceNote);
+        AssertInverts(session, batch: 1, height: 4, width: 8);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Open_ThrowsNamingEveryMissingLibrary_WhenCudaRequestedWithoutCudaRuntimeOrDriver()
+    {
+        using var gpuBuild = new FakeGpuBuild();
+        var probe = new CudaProbe(gpuBuild.Directory, library => library is "libcudart.so.13" or "libcudnn.so.9");
+
+        var error = Assert.Throws<OnnxRuntimeException>(
+            () => OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cuda), probe));
+
+        Assert.Equal(
+            "CUDA was requested but the CUDA execution provider is unavailable: cannot load libcublas.so.13, libcublasLt.so.13, " +
+            "libcurand.so.10 (install the CUDA 13 runtime: cudart, cuBLAS, cuRAND) and libcuda.so.1 (install the NVIDIA driver); " +
+            "use --device cpu or --device auto",
+            error.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Open_ThrowsCpuBuild_WhenProbePassesButOnnxRuntimeHasNoCudaEntryPoint()
+    {
+        // A provider library beside a CPU build (or a probe that is wrong): ORT itself is asked, and the CPU package
+        // answers with a missing entry point, which must read as a CPU build and not as an unexpected error.
+        using var gpuBuild = new FakeGpuBuild();
+        var probe = new CudaProbe(gpuBuild.Directory, _ => true);
+
+        var error = Assert.Throws<OnnxRuntimeException>(
+            () => OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cuda), probe));
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Auto), probe);
+
+        Assert.Equal(CpuBuildCudaError, error.Message);
+        Assert.Equal(InferenceDevice.Cpu, session.Device);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Open_ThrowsCouldNotBeLoaded_WhenCudaRequestedAndFileIsNotOnnx()
     {
         var path = OnnxRuntimeFixture.Model("not_a_model.onnx");
 
         var error = Assert.Throws<OnnxRuntimeException>(
-            () => Runtime.OpenStyleSession(path, new InferenceOptions(InferenceDevice.Auto)));
+            () => OnnxStyleSession.Open(path, new InferenceOptions(InferenceDevice.Cuda)));
 
         Assert.StartsWith($"model {path} could not be loaded: ", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void OpenStyleSession_ThrowsArgumentOutOfRange_WhenIntraOpThreadsNegative()
+    public void Open_ThrowsCouldNotBeLoaded_WhenAutoAndFileIsNotOnnx()
+    {
+        var path = OnnxRuntimeFixture.Model("not_a_model.onnx");
+
+        var error = Assert.Throws<OnnxRuntimeException>(
+            () => OnnxStyleSession.Open(path, new InferenceOptions(InferenceDevice.Auto)));
+
+        Assert.StartsWith($"model {path} could not be loaded: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Open_ThrowsArgumentOutOfRange_WhenIntraOpThreadsNegative()
     {
         Assert.Throws<ArgumentOutOfRangeException>(
-            () => Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(IntraOpThreads: -1)));
+            () => OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(IntraOpThreads: -1)));
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public void Run_ThrowsArgumentException_WhenSpanLengthsDoNotMatchShape()
     {
-        using var session = Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
         var right = new float[2 * 3 * 8 * 12];
 
         var shortInput = Assert.Throws<ArgumentException>(() => session.Run(new float[10], right, 2, 8, 12));
@@ -151,7 +206,7 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
     public void Run_ThrowsNotAStyleModel_WhenOutputShapeDiffersFromInput()
     {
         var path = OnnxRuntimeFixture.Model("drops_channel.onnx");
-        using var session = Runtime.OpenStyleSession(path, new InferenceOptions());
+        using var session = OnnxStyleSession.Open(path, new InferenceOptions());
         var buffer = new float[1 * 3 * 4 * 8];
 
         var error = Assert.Throws<OnnxRuntimeException>(() => session.Run(buffer, new float[buffer.Length], 1, 4, 8));
@@ -165,7 +220,7 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
     [Trait("Category", "Integration")]
     public void Run_ThrowsObjectDisposed_WhenSessionDisposed()
     {
-        var session = Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
         session.Dispose();
         session.Dispose();
         var buffer = new float[3 * 4 * 4];
@@ -175,9 +230,64 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
 
     [Fact]
     [Trait("Category", "Integration")]
+    public void Run_EitherFinishesOrThrowsObjectDisposed_WhenDisposedDuringRuns()
+    {
+        var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        AssertInverts(session, batch: 1, height: 64, width: 64);
+        var disposedRuns = 0;
+
+        Parallel.For(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            if (i == 16)
+            {
+                session.Dispose();
+            }
+
+            try
+            {
+                AssertInverts(session, batch: 1, height: 64, width: 64);
+            }
+            catch (ObjectDisposedException)
+            {
+                Interlocked.Increment(ref disposedRuns);
+            }
+        });
+
+        // Runs that started before the Dispose finish correctly; at least the one that disposed sees it disposed.
+        Assert.InRange(disposedRuns, 1, 64);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void Open_StartsThatManyIntraOpThreads_WhenIntraOpThreadsSet()
+    {
+        var before = ThreadCount();
+        using (var session = OnnxStyleSession.Open(
+            OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions(InferenceDevice.Cpu, IntraOpThreads: 7)))
+        {
+            // The intra-op pool has the calling thread plus six workers; sequential execution starts no inter-op pool.
+            Assert.True(ThreadCount() - before >= 6, $"threads: {before} before, {ThreadCount()} with the session");
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void OnnxRuntime_IsThePackagedLinuxBuild_WithNoOtherPlatformsBinaries()
+    {
+        var output = AppContext.BaseDirectory;
+
+        Assert.StartsWith("1.31.", Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(output, "libonnxruntime.so")), $"no libonnxruntime.so in {output}");
+        Assert.DoesNotContain(Directory.GetFiles(output, "*.dll"), f => Path.GetFileName(f).StartsWith("onnxruntime", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(output, "*.dylib"));
+        Assert.False(Directory.Exists(Path.Combine(output, "runtimes")), $"{output} has a runtimes folder (natives for other platforms)");
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public void Run_KeepsMemoryFlat_WhenShapesAlternate()
     {
-        using var session = Runtime.OpenStyleSession(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        using var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
         (int Height, int Width)[] shapes = [(256, 320), (192, 252)];
         var buffers = shapes.Select(s => (Input: Pixels(2 * 3 * s.Height * s.Width), Output: new float[2 * 3 * s.Height * s.Width])).ToArray();
 
@@ -199,6 +309,8 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
         Assert.True(growth < 64L * 1024 * 1024, $"working set grew by {growth / (1024 * 1024)} MB over 200 runs");
         AssertInverts(session, batch: 2, height: 256, width: 320);
     }
+
+    private static int ThreadCount() => Directory.GetDirectories("/proc/self/task").Length;
 
     private static long WorkingSet()
     {
@@ -233,5 +345,18 @@ public sealed class OnnxStyleSessionTests(OnnxRuntimeFixture fixture)
                 Assert.Fail($"output[{i}] = {output[i]}, expected {255f - input[i]} at {batch}x3x{height}x{width}");
             }
         }
+    }
+
+    /// <summary>A folder that looks like a GPU build's native folder to <see cref="CudaProbe"/> (ORT never sees it).</summary>
+    private sealed class FakeGpuBuild : IDisposable
+    {
+        public FakeGpuBuild()
+        {
+            File.WriteAllBytes(System.IO.Path.Combine(Directory, CudaProbe.ProviderLibrary), []);
+        }
+
+        public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("rotoscope-gpu-build-").FullName;
+
+        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

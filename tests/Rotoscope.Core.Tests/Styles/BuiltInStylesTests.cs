@@ -8,7 +8,7 @@ namespace Rotoscope.Core.Tests.Styles;
 /// <summary>Every style the catalog ships loads in ONNX Runtime, keeps the geometry and visibly changes a frame.</summary>
 [Trait("Category", "Integration")]
 [Collection(OnnxRuntimeTestGroup.Name)]
-public sealed class BuiltInStylesTests(OnnxRuntimeFixture fixture)
+public sealed class BuiltInStylesTests
 {
     private static readonly StyleCatalog Catalog = StyleCatalog.Load(Path.Combine(OnnxRuntimeFixture.RepoRoot(), "models"));
 
@@ -41,7 +41,7 @@ public sealed class BuiltInStylesTests(OnnxRuntimeFixture fixture)
     {
         const int width = 96, height = 64;
         var model = Assert.Single(Catalog.Resolve(id).Models);
-        using var session = fixture.Runtime.OpenStyleSession(model.ModelPath, new InferenceOptions());
+        using var session = OnnxStyleSession.Open(model.ModelPath, new InferenceOptions());
         var rgb = Scene(width, height);
         var input = new float[3 * width * height];
         var output = new float[input.Length];
