@@ -29,6 +29,33 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
 
     public Task DisposeAsync() => Task.CompletedTask;
 
+    [Fact]
+    public async Task Render_KeepsFramesAndStateInS3_WhenStoreIsAnS3Uri()
+    {
+        await RunOkAsync("connectors", "add", "s3", "--label", "frames", "--bucket", bucket, "--prefix", "store/", "--endpoint", server.Endpoint, "--region", server.Region, "--access-key-env", "TEST_S3_KEY", "--secret-key-env", "TEST_S3_SECRET", "--write");
+        var clip = cli.MakeClip("shared.mp4", 96, 64, 10, 2);
+
+        var outcome = await RunOkAsync("render", clip, "--style", "toon", "--store", "s3+frames://store/team/", "--json");
+
+        Assert.Equal(20, Cli.Probe(cli.PathOf("shared.toon.mp4")).Frames);
+        var keys = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = "store/team/" };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await admin!.ListObjectsV2Async(request);
+            keys.AddRange((page.S3Objects ?? []).Select(o => o.Key));
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+
+        Assert.Equal(20, keys.Count(k => k.StartsWith("store/team/frames/", StringComparison.Ordinal) && k.EndsWith(".jpg", StringComparison.Ordinal)));
+        Assert.Equal(20, keys.Count(k => k.StartsWith("store/team/styled/", StringComparison.Ordinal)));
+        Assert.Contains(keys, k => k.StartsWith("store/team/renders/", StringComparison.Ordinal) && k.EndsWith("/result.json", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "frames")), "frames went to the local store");
+        Assert.Equal(20, JsonDocument.Parse(outcome.Out).RootElement.GetProperty("frames").GetInt64());
+    }
+
     public void Dispose()
     {
         admin?.Dispose();

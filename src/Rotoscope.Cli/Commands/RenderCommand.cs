@@ -38,10 +38,11 @@ internal static class RenderCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
         var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
         var dataDir = CommandOptions.DataDirectory();
+        var frameStore = new Option<string?>("--store") { Description = "Keep frames and render state in S3 instead of data:// (s3://bucket/prefix/ or s3+label://prefix/), to share them between machines." };
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir, overwrite, allowDamaged,
+            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir, frameStore, overwrite, allowDamaged,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -49,6 +50,7 @@ internal static class RenderCommand
         {
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with
             {
+                FrameStore = parse.GetValue(frameStore),
                 Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
             };
             var request = new RenderRequest(parse.GetValue(input)!, parse.GetValue(style)!)

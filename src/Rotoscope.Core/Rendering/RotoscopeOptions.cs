@@ -18,6 +18,9 @@ public sealed record RotoscopeOptions(
     /// <summary>The user's connectors file (<c>connectors.json</c>, mode 0600).</summary>
     public string ConnectorsFile { get; init; } = "";
 
+    /// <summary>Where frames, audio and render state go when not in the local <c>data://</c> store: an S3 URI.</summary>
+    public string? FrameStore { get; init; }
+
     /// <summary>Where connector secrets given as variable names are read.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
 

@@ -17,7 +17,10 @@ public static class RotoscopeServices
         var store = new LocalBlobStore(options.DataDirectory);
         services.AddSingleton(options);
         services.AddSingleton(store);
-        services.AddSingleton<IBlobStore>(store);
+        // The frame store: the local data:// store, or a shared one on S3 (--store).
+        services.AddSingleton<IBlobStore>(provider => options.FrameStore is { } uri
+            ? provider.GetRequiredService<Connectors>().StoreAt(MediaLocation.Parse(uri))
+            : store);
         services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
         services.AddSingleton(_ => new Connectors(ConnectorConfig.Load(options.ConnectorsFile), options.Environment, store));
         services.AddSingleton(new Ffmpeg(options.Ffmpeg));

@@ -25,6 +25,27 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
         };
     }
 
+    /// <summary>
+    /// A frame store rooted at <paramref name="location"/> (<c>s3://bucket/prefix/</c> or <c>s3+label://prefix/</c>):
+    /// where split and styled frames, audio and render state go, so that several machines can share them.
+    /// </summary>
+    public IBlobStore StoreAt(MediaLocation location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        if (location is not MediaLocation.Remote { Kind: "s3" } remote)
+        {
+            throw new RotoscopeException($"--store must be an s3:// or s3+label:// URI (got '{location.Text}'); data:// is the default store");
+        }
+
+        // The root is a folder: resolve it as one (a key below it), with write access.
+        var folder = remote.Path.TrimEnd('/');
+        var probe = remote with { Path = folder.Length == 0 ? "x" : $"{folder}/x" };
+        var (store, key) = ResolveS3(probe, forWrite: true);
+        var s3 = (S3BlobStore)store;
+        var root = key.Value[..^1];
+        return new S3BlobStore(s3.Client, s3.Bucket, root, writable: true, $"{s3.Description}{root}");
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -24,6 +24,12 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// <inheritdoc/>
     public string Description => description;
 
+    /// <summary>The client this store sends its requests with.</summary>
+    public IAmazonS3 Client => client;
+
+    /// <summary>The bucket.</summary>
+    public string Bucket => bucket;
+
     /// <inheritdoc/>
     public async Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken)
     {
