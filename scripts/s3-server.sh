@@ -11,6 +11,7 @@
 #                                             region=us-east-1
 #                                           (the same lines are written to DIR/s3.env). On any failure: exit 1, one
 #                                           line on stderr, and whatever it started is stopped again (exit 2: usage).
+#   scripts/s3-server.sh install            only installs the missing Debian packages (scripts/test.sh does this first).
 #   scripts/s3-server.sh stop DIR           stops exactly the processes that start recorded under DIR/run (SIGTERM,
 #                                           up to 10 s, then SIGKILL). Idempotent. DIR itself is left (logs in DIR/log).
 #
@@ -32,7 +33,7 @@ set -Eeuo pipefail
 
 say() { printf 's3-server: %s\n' "$*" >&2; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-usage() { say "usage: $0 start DIR [PORT] | $0 stop DIR"; exit 2; }
+usage() { say "usage: $0 start DIR [PORT] | $0 stop DIR | $0 install"; exit 2; }
 
 PY=/usr/bin/python3        # Debian's Python, the one python3-swift is installed for (not a pyenv/venv python3)
 REGION=us-east-1
@@ -41,6 +42,33 @@ SERVICES=(memcached account container object proxy)
 EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 cmd="${1:-}"; DIR="${2:-}"
+
+# --- Debian packages: install only those missing; one install at a time (test assemblies start servers in parallel)
+install_packages() {
+  exec 9>/tmp/rotoscope-s3-server-install.lock
+  flock 9
+  apt_packages=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached curl)
+  missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    # (their output is kept back, and only its last line shown if the install fails: invoke-rc.d and debconf are chatty)
+    if ! apt_log=$({ as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}"; } 2>&1); then
+      say "could not install the Debian packages ${missing[*]}: $(printf '%s' "$apt_log" | grep -v '^\s*$' | tail -n 1)"
+      exit 1
+    fi
+  fi
+  flock -u 9
+  exec 9>&-
+}
+
+if [ "$cmd" = install ] && [ $# -eq 1 ]; then
+  install_packages
+  exit 0
+fi
 [ -n "$cmd" ] && [ -n "$DIR" ] || usage
 
 # --- process bookkeeping: DIR/run/NAME.pid holds "PID STARTTIME" so a recycled PID is never signalled -------------
@@ -83,21 +111,8 @@ fi
 PORT="${3:-0}"
 [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -le 65535 ] || { say "PORT must be a number from 0 to 65535, not '$PORT'"; exit 2; }
 
-# --- Debian packages: install only those missing ------------------------------------------------------------------
-apt_packages=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached curl)
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  # (their output is kept back, and only its last line shown if the install fails: invoke-rc.d and debconf are chatty)
-  if ! apt_log=$({ as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
-      apt-get install -y -qq --no-install-recommends "${missing[@]}"; } 2>&1); then
-    say "could not install the Debian packages ${missing[*]}: $(printf '%s' "$apt_log" | grep -v '^\s*$' | tail -n 1)"
-    exit 1
-  fi
-fi
+install_packages
+
 if ! grep -qs '^\s*swift_hash_path_\(suffix\|prefix\)\s*=' /etc/swift/swift.conf; then
   say "writing a minimal /etc/swift/swift.conf"
   printf '[swift-hash]\nswift_hash_path_suffix = rotoscope-tests\nswift_hash_path_prefix = rotoscope-tests\n\n[storage-policy:0]\nname = Policy-0\ndefault = yes\n' \
