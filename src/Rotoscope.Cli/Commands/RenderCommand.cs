@@ -34,12 +34,13 @@ internal static class RenderCommand
         var frameFormat = new Option<ImageFormat>("--frame-format") { Description = "How frames are stored between steps: Jpeg (q95) or Png (lossless).", DefaultValueFactory = _ => ImageFormat.Jpeg };
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
+        var tile = CommandOptions.Tile();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var dataDir = CommandOptions.DataDirectory();
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir,
+            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -47,7 +48,7 @@ internal static class RenderCommand
         {
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with
             {
-                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
+                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads), parse.GetValue(tile)),
             };
             var request = new RenderRequest(parse.GetValue(input)!, parse.GetValue(style)!)
             {
