@@ -17,10 +17,11 @@ internal static class BenchCommand
         var fps = new Option<Rational?>("--fps") { Description = "Frame rate of the generated clip (default 30).", CustomParser = CommandOptions.ParseRate };
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
+        var tile = CommandOptions.Tile();
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var command = new Command("bench", "Render a generated clip and report pipeline efficiency (pure inference time / end-to-end time).")
         {
-            style, size, seconds, fps, device, threads, json,
+            style, size, seconds, fps, device, threads, tile, json,
         };
         size.Validators.Add(r =>
         {
@@ -35,7 +36,7 @@ internal static class BenchCommand
         {
             var options = CommandOptions.Resolve(context, dataDirectory: null) with
             {
-                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
+                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads), parse.GetValue(tile)),
             };
             var (width, height) = ParseSize(parse.GetValue(size)!)!.Value;
             var spec = new BenchmarkSpec(parse.GetValue(style)!, width, height, parse.GetValue(fps) ?? new Rational(30, 1), parse.GetValue(seconds));

@@ -32,6 +32,23 @@ internal static class CommandOptions
         DefaultValueFactory = _ => 0,
     };
 
+    public static Option<int> Tile()
+    {
+        var tile = new Option<int>("--tile")
+        {
+            Description = $"Run frames larger than N pixels a side in overlapping N-pixel tiles, blended (bounded memory for 4K); 0: never tile. Default {InferenceOptions.DefaultTileSize}.",
+            DefaultValueFactory = _ => InferenceOptions.DefaultTileSize,
+        };
+        tile.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or (> 0 and < TileGrid.MinimumTileSize))
+            {
+                r.AddError($"--tile must be 0 (no tiling) or at least {TileGrid.MinimumTileSize}");
+            }
+        });
+        return tile;
+    }
+
     public static Option<string?> DataDirectory() => new("--data-dir")
     {
         Description = "Root of the data:// store (default: $ROTOSCOPE_DATA or $XDG_DATA_HOME/rotoscope/data).",

@@ -34,6 +34,7 @@ internal static class RenderCommand
         var frameFormat = new Option<ImageFormat>("--frame-format") { Description = "How frames are stored between steps: Jpeg (q95) or Png (lossless).", DefaultValueFactory = _ => ImageFormat.Jpeg };
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
+        var tile = CommandOptions.Tile();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
         var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
@@ -42,7 +43,7 @@ internal static class RenderCommand
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, json, dataDir, frameStore, overwrite, allowDamaged,
+            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, overwrite, allowDamaged,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -51,7 +52,7 @@ internal static class RenderCommand
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with
             {
                 FrameStore = parse.GetValue(frameStore),
-                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
+                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads), parse.GetValue(tile)),
             };
             var request = new RenderRequest(parse.GetValue(input)!, parse.GetValue(style)!)
             {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Rotoscope.Core.Inference;
@@ -54,9 +55,19 @@ public sealed class StyleRunner(InferenceOptions options) : IDisposable
         try
         {
             var (source, target) = (buffer, scratch);
+            var grid = TileGrid.For(width, height, options.TileSize);
             foreach (var model in chain.Models)
             {
-                SessionFor(model).Run(source.AsSpan(0, length), target.AsSpan(0, length), batch, height, width);
+                var session = SessionFor(model);
+                if (grid.IsTiled)
+                {
+                    RunTiled(session, grid, source, target, batch);
+                }
+                else
+                {
+                    session.Run(source.AsSpan(0, length), target.AsSpan(0, length), batch, height, width);
+                }
+
                 (source, target) = (target, source);
             }
 
@@ -77,6 +88,28 @@ public sealed class StyleRunner(InferenceOptions options) : IDisposable
         }
 
         inferenceGate.Dispose();
+    }
+
+    // A frame larger than a tile runs tile by tile: the model's activations then need memory for one tile, not the frame.
+    private static void RunTiled(OnnxStyleSession session, TileGrid grid, float[] source, float[] target, int batch)
+    {
+        var slot = 3 * grid.Width * grid.Height;
+        var tileLength = 3 * grid.TileWidth * grid.TileHeight;
+        var tileInput = ArrayPool<float>.Shared.Rent(tileLength);
+        var tileOutput = ArrayPool<float>.Shared.Rent(tileLength);
+        try
+        {
+            TileRun run = (input, output, height, width) => session.Run(input, output, 1, height, width);
+            for (var frame = 0; frame < batch; frame++)
+            {
+                grid.Run(source.AsSpan(frame * slot, slot), target.AsSpan(frame * slot, slot), tileInput, tileOutput, run);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(tileInput);
+            ArrayPool<float>.Shared.Return(tileOutput);
+        }
     }
 
     private OnnxStyleSession SessionFor(StyleModel model)
