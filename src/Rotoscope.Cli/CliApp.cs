@@ -29,6 +29,7 @@ internal static class CliApp
             StylesCommand.Create(context),
             BenchCommand.Create(context),
             ConnectorsCommand.Create(context),
+            StorageCommand.Create(context),
         };
 
         var parsed = root.Parse(args);

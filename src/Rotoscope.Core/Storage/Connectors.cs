@@ -26,6 +26,19 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
     }
 
     /// <summary>
+    /// The store and folder a folder URI names (<c>data://</c>, <c>data://videos/</c>, <c>s3://bucket/</c>,
+    /// <c>s3+label://prefix/</c>); the folder is null for a whole store or bucket.
+    /// </summary>
+    public (IBlobStore Store, BlobKey? Folder) ResolveFolder(string uri)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        var inside = uri.EndsWith("://", StringComparison.Ordinal) ? uri + "x" : uri.TrimEnd('/') + "/x";
+        var (store, key) = Resolve(MediaLocation.Parse(inside), forWrite: false);
+        var slash = key.Value.LastIndexOf('/');
+        return (store, slash > 0 ? BlobKey.Parse(key.Value[..slash]) : null);
+    }
+
+    /// <summary>
     /// A frame store rooted at <paramref name="location"/> (<c>s3://bucket/prefix/</c> or <c>s3+label://prefix/</c>):
     /// where split and styled frames, audio and render state go, so that several machines can share them.
     /// </summary>

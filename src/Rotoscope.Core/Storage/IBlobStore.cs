@@ -19,12 +19,15 @@ public interface IBlobStore
     /// <summary>Writes the blob atomically, replacing any previous one.</summary>
     Task WriteAsync(BlobKey key, Stream content, CancellationToken cancellationToken);
 
-    /// <summary>The keys of every blob under <paramref name="prefix"/> (recursively), in ordinal order.</summary>
-    IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, CancellationToken cancellationToken);
+    /// <summary>Every blob in <paramref name="folder"/> and below (null: the whole store), in ordinal key order.</summary>
+    IAsyncEnumerable<BlobEntry> ListAsync(BlobKey? folder, CancellationToken cancellationToken);
 
     /// <summary>Deletes the blob if it exists.</summary>
     Task DeleteAsync(BlobKey key, CancellationToken cancellationToken);
 }
+
+/// <summary>One blob of a listing: its key, size and when it was last written.</summary>
+public readonly record struct BlobEntry(BlobKey Key, long Length, DateTimeOffset Modified);
 
 /// <summary>Thrown when a blob that must exist does not.</summary>
 public sealed class BlobNotFoundException(BlobKey key, string storeDescription)

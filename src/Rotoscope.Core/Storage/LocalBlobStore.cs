@@ -70,24 +70,24 @@ public sealed class LocalBlobStore : IBlobStore
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BlobEntry> ListAsync(BlobKey? folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var directory = PathOf(prefix);
+        var directory = folder is { } key ? PathOf(key) : Root;
         if (!Directory.Exists(directory))
         {
             yield break;
         }
 
-        var keys = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(PartialSuffix, StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(Root, f).Replace(Path.DirectorySeparatorChar, '/'))
-            .Order(StringComparer.Ordinal);
-        foreach (var key in keys)
+        var files = new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(f => !f.Name.EndsWith(PartialSuffix, StringComparison.Ordinal))
+            .Select(f => (Key: Path.GetRelativePath(Root, f.FullName).Replace(Path.DirectorySeparatorChar, '/'), File: f))
+            .OrderBy(f => f.Key, StringComparer.Ordinal);
+        foreach (var (name, file) in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (BlobKey.TryParse(key, out var parsed, out _))
+            if (BlobKey.TryParse(name, out var parsed, out _))
             {
-                yield return parsed;
+                yield return new BlobEntry(parsed, file.Length, file.LastWriteTimeUtc);
             }
         }
 

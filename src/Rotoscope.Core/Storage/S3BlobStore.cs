@@ -93,9 +93,9 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     }
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<BlobKey> ListAsync(BlobKey prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<BlobEntry> ListAsync(BlobKey? folder, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = ObjectKey(prefix) + "/" };
+        var request = new ListObjectsV2Request { BucketName = bucket, Prefix = folder is { } under ? ObjectKey(under) + "/" : root };
         while (true)
         {
             ListObjectsV2Response page;
@@ -105,14 +105,14 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             }
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
             {
-                throw Failure(prefix, e);
+                throw Failure(folder ?? default, e);
             }
 
             foreach (var entry in page.S3Objects ?? [])
             {
                 if (BlobKey.TryParse(entry.Key[root.Length..], out var key, out _))
                 {
-                    yield return key;
+                    yield return new BlobEntry(key, entry.Size ?? 0, entry.LastModified ?? DateTime.UnixEpoch);
                 }
             }
 

@@ -48,9 +48,10 @@ public sealed class LocalBlobStoreTests : IDisposable
         await File.WriteAllBytesAsync(Path.Combine(root, "f", "000004.jpg.abc.partial"), [1]);
 
         var keys = new List<string>();
-        await foreach (var key in store.ListAsync(BlobKey.Parse("f"), CancellationToken.None))
+        await foreach (var entry in store.ListAsync(BlobKey.Parse("f"), CancellationToken.None))
         {
-            keys.Add(key.Value);
+            keys.Add(entry.Key.Value);
+            Assert.Equal(1, entry.Length);
         }
 
         Assert.Equal(["f/000001.jpg", "f/000002.jpg", "f/000003.jpg"], keys);
