@@ -23,7 +23,7 @@ internal static class StorageCommand
         var dataDir = CommandOptions.DataDirectory();
         var command = new Command("storage", $"List, copy, remove and size what data://, s3:// and s3+label:// hold.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            List(context, dataDir), Copy(context, dataDir), Remove(context, dataDir), Usage(context, dataDir),
+            List(context, dataDir), Copy(context, dataDir), Remove(context, dataDir), Usage(context, dataDir), Prune(context, dataDir),
         };
         return command;
     }
@@ -169,6 +169,59 @@ internal static class StorageCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    private static Command Prune(CliContext context, Option<string?> dataDir)
+    {
+        var uri = new Argument<string>("store") { Description = "The frame store: data:// (default) or an S3 store given to render --store.", DefaultValueFactory = _ => "data://" };
+        var olderThan = new Option<TimeSpan>("--older-than")
+        {
+            Description = "Remove renders (and the frames only they use) not touched for this long: 14d, 36h, 90m.",
+            DefaultValueFactory = _ => TimeSpan.FromDays(14),
+            CustomParser = r => ParseAge(r.Tokens.Count > 0 ? r.Tokens[0].Value : "") ?? Fail(r),
+        };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only say what would be removed." };
+        var command = new Command("prune", "Free the store of old renders and of frames no newer render uses; running renders are never touched.") { uri, olderThan, dryRun, dataDir };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommandOptions.Resolve(context, parse.GetValue(dataDir));
+            using var connectors = Connect(context, parse.GetValue(dataDir));
+            var text = parse.GetValue(uri)!;
+            IBlobStore store = text == "data://" ? new LocalBlobStore(options.DataDirectory) : connectors.StoreAt(MediaLocation.Parse(text));
+            var pruner = new StorePruner(store, new RenderLocks(Path.Combine(options.DataDirectory, "locks")));
+            var dry = parse.GetValue(dryRun);
+            var outcome = await pruner.PruneAsync(DateTimeOffset.UtcNow - parse.GetValue(olderThan), dry, cancellationToken).ConfigureAwait(false);
+            foreach (var kept in outcome.Kept)
+            {
+                await context.Out.WriteLineAsync($"kept {kept}").ConfigureAwait(false);
+            }
+
+            await context.Out.WriteLineAsync($"{(dry ? "would remove" : "removed")} {outcome.Renders} renders and {outcome.Objects} objects ({Size(outcome.Bytes)})").ConfigureAwait(false);
+            return CliApp.Ok;
+        });
+        return command;
+
+        static TimeSpan Fail(System.CommandLine.Parsing.ArgumentResult result)
+        {
+            result.AddError("--older-than takes a number and a unit: 14d, 36h, 90m");
+            return default;
+        }
+    }
+
+    private static TimeSpan? ParseAge(string text)
+    {
+        if (text.Length < 2 || !double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) || amount < 0)
+        {
+            return null;
+        }
+
+        return text[^1] switch
+        {
+            'd' => TimeSpan.FromDays(amount),
+            'h' => TimeSpan.FromHours(amount),
+            'm' => TimeSpan.FromMinutes(amount),
+            _ => null,
+        };
     }
 
     private static Connectors Connect(CliContext context, string? dataDirectory)

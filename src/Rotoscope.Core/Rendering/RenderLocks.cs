@@ -23,7 +23,7 @@ public sealed class RenderLocks(string directory)
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(waiting);
         Directory.CreateDirectory(directory);
-        var name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(plan.Output)))[..24];
+        var name = NameOf(plan.Output);
         var lockPath = Path.Combine(directory, $"{name}.lock");
         var ownerPath = Path.Combine(directory, $"{name}.owner");
         var toldWaiting = false;
@@ -51,6 +51,21 @@ public sealed class RenderLocks(string directory)
             await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether a render holds the lock of <paramref name="output"/> right now.</summary>
+    public bool IsHeld(string output)
+    {
+        var path = Path.Combine(directory, $"{NameOf(output)}.lock");
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var probe = TryLock(path);
+        return probe is null;
+    }
+
+    private static string NameOf(string output) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(output)))[..24];
 
     private static FileStream? TryLock(string path)
     {

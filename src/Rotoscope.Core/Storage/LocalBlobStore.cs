@@ -97,7 +97,27 @@ public sealed class LocalBlobStore : IBlobStore
     /// <inheritdoc/>
     public Task DeleteAsync(BlobKey key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        var path = PathOf(key);
+        File.Delete(path);
+
+        // Folders are only how keys are laid out here: one left empty goes too, as it would not exist in S3.
+        for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length > Root.Length; folder = Path.GetDirectoryName(folder))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    break;
+                }
+
+                Directory.Delete(folder);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                break; // Not empty after all (a concurrent write), or not ours to remove.
+            }
+        }
+
         return Task.CompletedTask;
     }
 }
