@@ -102,6 +102,21 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
         Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "frames")), "work started before the output was checked");
     }
 
+    [Fact]
+    public async Task Render_RefusesBeforeFetchingTheInput_WhenTheOutputCannotBeWrittenOrTheInputIsMissing()
+    {
+        var clip = cli.MakeClip("clip.mp4", 64, 48, 10, 0.5);
+        await admin!.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "raw/fetch.mp4", FilePath = clip, UseChunkEncoding = false });
+
+        var besideReadOnlyInput = await cli.RunAsync("render", "s3+footage://raw/fetch.mp4", "--style", "toon");
+        var missing = await cli.RunAsync("render", "s3+footage://raw/none.mp4", "--style", "toon", "--output", cli.PathOf("none.mp4"));
+
+        Assert.Equal(1, besideReadOnlyInput.ExitCode);
+        Assert.Contains("cannot write 's3+footage://raw/fetch.toon.mp4': connector 'footage' is read-only", besideReadOnlyInput.Error, StringComparison.Ordinal);
+        Assert.Equal("rotoscope: input not found: s3+footage://raw/none.mp4", missing.Error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "cache")), "the input was fetched before the render was refused");
+    }
+
     private async Task<CliOutcome> RunOkAsync(params string[] args)
     {
         var outcome = await cli.RunAsync(args);

@@ -24,7 +24,6 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         }
 
         var input = MediaLocation.Parse(request.Input);
-        string? inputHash = null;
         var inputPath = input switch
         {
             MediaLocation.LocalFile file => file.Path,
@@ -33,15 +32,17 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         };
         if (inputPath is null)
         {
-            (inputPath, inputHash) = await FetchAsync(input, cancellationToken).ConfigureAwait(false);
+            var (source, key) = connectors.Resolve(input, forWrite: false);
+            if (!await source.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
+            {
+                throw new RotoscopeException($"input not found: {request.Input}");
+            }
         }
-
-        if (Directory.Exists(inputPath))
+        else if (Directory.Exists(inputPath))
         {
             throw new RotoscopeException($"input is a directory, not a video: {request.Input}");
         }
-
-        if (!File.Exists(inputPath))
+        else if (!File.Exists(inputPath))
         {
             throw new RotoscopeException($"input not found: {request.Input}");
         }
@@ -49,16 +50,23 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         var chain = catalog.Resolve(request.Style, ModelPathOf);
         StyleCatalog.Verify(chain);
 
-        var source = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
-        var fps = request.Fps ?? source.FrameRate;
-        var (output, container) = ResolveOutput(request, input, inputPath, chain);
+        // Everything that can be refused without the video is checked before a remote input is fetched.
+        var (output, container) = ResolveOutput(request, input, inputPath ?? input.Text, chain);
+        string? inputHash = null;
+        if (inputPath is null)
+        {
+            (inputPath, inputHash) = await FetchAsync(input, cancellationToken).ConfigureAwait(false);
+        }
+
+        var probed = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
+        var fps = request.Fps ?? probed.FrameRate;
         inputHash ??= await DurableFile.Sha256Async(inputPath, cancellationToken).ConfigureAwait(false);
 
         // Frames are shared by key (split: input + fps + format; styled: chain + split); the render id also covers
         // the output and batching, so two requests that differ only there never share plan or batch markers.
         var splitKey = ShortHash($"{inputHash}|{fps}|{request.FrameFormat}");
-        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{source.Width}x{source.Height}|{container}|{output}|{request.BatchSize}");
-        return new RenderPlan(renderId, inputPath, inputHash, source, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container)
+        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{probed.Width}x{probed.Height}|{container}|{output}|{request.BatchSize}");
+        return new RenderPlan(renderId, inputPath, inputHash, probed, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container)
         {
             AllowDamaged = request.AllowDamaged,
         };
