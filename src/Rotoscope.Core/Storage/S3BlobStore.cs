@@ -54,7 +54,7 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
         try
         {
             var response = await client.GetObjectAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
-            return new ResponseStream(response);
+            return new ResumingStream(this, key, response);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -211,10 +211,19 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
         return new RotoscopeException($"{what}: {reason}", error);
     }
 
-    /// <summary>The object's body; disposing it releases the HTTP response.</summary>
-    private sealed class ResponseStream(GetObjectResponse response) : Stream
+    /// <summary>
+    /// The object's body. The SDK retries a request until its response starts; a connection lost while the body is
+    /// read is this stream's to survive: it asks again for the rest (a ranged GET of the same ETag), a few times.
+    /// Disposing it releases the HTTP response.
+    /// </summary>
+    private sealed class ResumingStream(S3BlobStore store, BlobKey key, GetObjectResponse first) : Stream
     {
-        private readonly Stream body = response.ResponseStream;
+        private const int MaxResumes = 5;
+        private readonly long length = first.ContentLength;
+        private readonly string etag = first.ETag;
+        private GetObjectResponse response = first;
+        private long position;
+        private int resumes;
 
         public override bool CanRead => true;
 
@@ -222,15 +231,42 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
 
         public override bool CanWrite => false;
 
-        public override long Length => response.ContentLength;
+        public override long Length => length;
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position { get => position; set => throw new NotSupportedException(); }
 
-        public override int Read(byte[] buffer, int offset, int count) => body.Read(buffer, offset, count);
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => body.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => body.ReadAsync(buffer, offset, count, cancellationToken);
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                try
+                {
+                    var read = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                    if (read == 0 && position < length)
+                    {
+                        throw new IOException($"the response ended at byte {position} of {length}");
+                    }
+
+                    position += read;
+                    return read;
+                }
+                catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (++resumes > MaxResumes)
+                    {
+                        throw store.Failure(key, e);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << resumes) * (0.5 + Random.Shared.NextDouble())), cancellationToken).ConfigureAwait(false);
+                    await ResumeAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
 
         public override void Flush()
         {
@@ -250,6 +286,21 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             }
 
             base.Dispose(disposing);
+        }
+
+        private async Task ResumeAsync(CancellationToken cancellationToken)
+        {
+            response.Dispose();
+            try
+            {
+                response = await store.Client.GetObjectAsync(
+                    new GetObjectRequest { BucketName = store.Bucket, Key = store.ObjectKey(key), ByteRange = new ByteRange(position, length - 1), EtagToMatch = etag },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
+            {
+                throw store.Failure(key, e); // Changed or gone since the read began, or the server is down for good.
+            }
         }
     }
 }

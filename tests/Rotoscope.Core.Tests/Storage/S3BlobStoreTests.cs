@@ -99,10 +99,34 @@ public sealed class S3BlobStoreTests(S3Server server) : IAsyncLifetime, IDisposa
         Assert.DoesNotContain(wrong, error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WriteThenRead_StaysByteExact_WhenTheServerFailsAndDropsConnections()
+    {
+        await using var proxy = new FaultyProxy(server.Endpoint, seed: 2026);
+        using var faulty = Connect(server.SecretKey, proxy.Endpoint);
+        var sizes = new[] { 10, 70_000, 300_000, 1_200_000 };
+        var contents = Enumerable.Range(0, 40).Select(i => RandomNumberGenerator.GetBytes(sizes[i % sizes.Length])).ToList();
+
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var (store, key) = faulty.Resolve(MediaLocation.Parse($"s3+test://faulty/{i:D2}.bin"), forWrite: true);
+            await using var source = i % 2 == 0 ? new MemoryStream(contents[i]) : new UnseekableStream(contents[i]);
+            await store.WriteAsync(key, source, CancellationToken.None);
+        }
+
+        for (var i = 0; i < contents.Count; i++)
+        {
+            var (store, key) = faulty.Resolve(MediaLocation.Parse($"s3+test://faulty/{i:D2}.bin"), forWrite: false);
+            Assert.Equal(SHA256.HashData(contents[i]), SHA256.HashData(await store.ReadAllBytesAsync(key, CancellationToken.None)));
+        }
+
+        Assert.True(proxy.Faults >= 5, $"only {proxy.Faults} faults were injected");
+    }
+
     private (IBlobStore Store, BlobKey Key) Resolve(string uri) => connectors!.Resolve(MediaLocation.Parse(uri), forWrite: true);
 
-    private Connectors Connect(string secret) => new(
-        new ConnectorConfig([new S3ConnectorSettings("test", bucket, "", server.Endpoint, server.Region, Writable: true, new SecretSource(server.AccessKey), new SecretSource(secret))]),
+    private Connectors Connect(string secret, string? endpoint = null) => new(
+        new ConnectorConfig([new S3ConnectorSettings("test", bucket, "", endpoint ?? server.Endpoint, server.Region, Writable: true, new SecretSource(server.AccessKey), new SecretSource(secret))]),
         new Dictionary<string, string?>(),
         new LocalBlobStore(data.FullName));
 
