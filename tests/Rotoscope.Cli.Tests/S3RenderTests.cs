@@ -103,6 +103,28 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Render_CompletesByteExact_WhenTheS3ServerFailsAndDropsConnections()
+    {
+        await using var proxy = new FaultyProxy(server.Endpoint, seed: 7, maxBytes: 256 * 1024);
+        await RunOkAsync("connectors", "add", "s3", "--label", "flaky", "--bucket", bucket, "--endpoint", proxy.Endpoint, "--region", server.Region, "--access-key-env", "TEST_S3_KEY", "--secret-key-env", "TEST_S3_SECRET", "--write");
+        var clip = cli.MakeClip("flaky.mp4", 160, 96, 12, 2);
+        await admin!.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "in/flaky.mp4", FilePath = clip, UseChunkEncoding = false });
+
+        var remote = await RunOkAsync("render", "s3+flaky://in/flaky.mp4", "--style", "toon", "--output", "s3+flaky://out/flaky.toon.mp4", "--store", "s3+flaky://store/", "--json");
+        var local = await RunOkAsync("render", clip, "--style", "toon", "--output", cli.PathOf("flaky.local.mp4"), "--json");
+
+        var downloaded = cli.PathOf("flaky.from-s3.mp4");
+        using (var response = await admin.GetObjectAsync(bucket, "out/flaky.toon.mp4"))
+        {
+            await response.WriteResponseStreamToFileAsync(downloaded, append: false, CancellationToken.None);
+        }
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(cli.PathOf("flaky.local.mp4")))), Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(downloaded))));
+        Assert.Equal(JsonDocument.Parse(local.Out).RootElement.GetProperty("outputSha256").GetString(), JsonDocument.Parse(remote.Out).RootElement.GetProperty("outputSha256").GetString());
+        Assert.True(proxy.Faults >= 3, $"only {proxy.Faults} faults were injected");
+    }
+
+    [Fact]
     public async Task Render_RefusesBeforeFetchingTheInput_WhenTheOutputCannotBeWrittenOrTheInputIsMissing()
     {
         var clip = cli.MakeClip("clip.mp4", 64, 48, 10, 0.5);

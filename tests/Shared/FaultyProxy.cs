@@ -17,10 +17,13 @@ public sealed class FaultyProxy : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly CancellationTokenSource stop = new();
     private readonly Task accepting;
+    private readonly int maxBytes;
     private int faults;
 
-    public FaultyProxy(string targetEndpoint, int seed)
+    /// <param name="maxBytes">The most a connection carries before it is cut (at least a sixteenth of it).</param>
+    public FaultyProxy(string targetEndpoint, int seed, int maxBytes = 8 * 1024 * 1024)
     {
+        this.maxBytes = maxBytes;
         target = new Uri(targetEndpoint);
         random = new Random(seed);
         listener.Start();
@@ -58,7 +61,7 @@ public sealed class FaultyProxy : IAsyncDisposable
             lock (gate)
             {
                 roll = random.NextDouble();
-                cutAfter = random.Next(64 * 1024, 8 * 1024 * 1024);
+                cutAfter = random.Next(maxBytes / 16, maxBytes);
             }
 
             _ = Task.Run(() => ServeAsync(client, roll, cutAfter));
@@ -87,7 +90,7 @@ public sealed class FaultyProxy : IAsyncDisposable
                     return;
                 }
 
-                // Connections are reused for many requests: each is cut after some bytes (either way, 64 KiB to 8 MiB), so
+                // Connections are reused for many requests: each is cut after some bytes (either way), so
                 // failures land in the middle of requests and responses of every kind, and each cut brings a new one.
                 using var server = new TcpClient();
                 await server.ConnectAsync(target.Host, target.Port);
