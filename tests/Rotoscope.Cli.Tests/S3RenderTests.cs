@@ -70,7 +70,10 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
 
         var remote = await RunOkAsync("render", "s3+footage://raw/clip.mp4", "--style", "toon", "--output", "s3+out://cooked/clip.toon.mp4", "--json");
         var local = await RunOkAsync("render", clip, "--style", "toon", "--output", cli.PathOf("local.mp4"), "--json");
+        var cached = Directory.GetFiles(Path.Combine(cli.DataDirectory, "cache", "inputs"), "*.mp4").Single();
+        var fetched = File.GetLastWriteTimeUtc(cached);
         var again = await RunOkAsync("render", "s3+footage://raw/clip.mp4", "--style", "toon", "--output", "s3+out://cooked/clip.toon.mp4", "--json");
+        Assert.Equal(fetched, File.GetLastWriteTimeUtc(cached)); // found by its ETag, not fetched again
         await RunOkAsync("connectors", "list");
         await RunOkAsync("connectors", "list", "--json");
 

@@ -122,11 +122,20 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
     }
 
     // A remote input is fetched into the store's cache under its content hash (hashed while it arrives): ffmpeg reads
-    // a local file, and renders of the same content share the cached copy and its split.
+    // a local file, and renders of the same content share the cached copy and its split. An index by location and
+    // version (ETag) finds it again without fetching while the object is unchanged.
     private async Task<(string Path, string Sha256)> FetchAsync(MediaLocation input, CancellationToken cancellationToken)
     {
         var (source, key) = connectors.Resolve(input, forWrite: false);
+        var version = await source.StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new RotoscopeException($"input not found: {input.Text}");
         var cache = Directory.CreateDirectory(Path.Combine(store.Root, "cache", "inputs"));
+        var index = Path.Combine(Directory.CreateDirectory(Path.Combine(cache.FullName, "sources")).FullName, ShortHash($"{source.Description}{key}|{version.Length}|{version.Version}"));
+        if (File.Exists(index) && (await File.ReadAllTextAsync(index, cancellationToken).ConfigureAwait(false)).Trim() is { Length: > 0 } known
+            && File.Exists(Path.Combine(cache.FullName, known)))
+        {
+            return (Path.Combine(cache.FullName, known), Path.GetFileNameWithoutExtension(known));
+        }
+
         var partial = Path.Combine(cache.FullName, $"{Guid.NewGuid():N}.partial");
         try
         {
@@ -146,9 +155,11 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             }
 
             var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var cached = Path.Combine(cache.FullName, sha256 + Path.GetExtension(key.Value).ToLowerInvariant());
-            DurableFile.Commit(partial, cached);
-            return (cached, sha256);
+            var name = sha256 + Path.GetExtension(key.Value).ToLowerInvariant();
+            DurableFile.Commit(partial, Path.Combine(cache.FullName, name));
+            await File.WriteAllTextAsync(partial, name, cancellationToken).ConfigureAwait(false);
+            DurableFile.Commit(partial, index);
+            return (Path.Combine(cache.FullName, name), sha256);
         }
         finally
         {

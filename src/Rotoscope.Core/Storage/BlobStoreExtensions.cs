@@ -16,7 +16,14 @@ public static class BlobStoreExtensions
     public static async Task<bool> ExistsAsync(this IBlobStore store, BlobKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return await store.LengthAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+        return await store.StatAsync(key, cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    /// <summary>The size in bytes of the blob at <paramref name="key"/>, or null when there is none.</summary>
+    public static async Task<long?> LengthAsync(this IBlobStore store, BlobKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return (await store.StatAsync(key, cancellationToken).ConfigureAwait(false))?.Length;
     }
 
     /// <summary>Reads a whole blob.</summary>

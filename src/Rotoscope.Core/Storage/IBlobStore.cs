@@ -10,8 +10,8 @@ public interface IBlobStore
     /// <summary>A short description for messages, e.g. <c>data:// at /home/me/.local/share/rotoscope/data</c>.</summary>
     string Description { get; }
 
-    /// <summary>The size in bytes of the complete blob at <paramref name="key"/>, or null when there is none.</summary>
-    Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken);
+    /// <summary>The complete blob at <paramref name="key"/> (size, date, version), or null when there is none.</summary>
+    Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken);
 
     /// <summary>Opens the blob for reading; throws <see cref="BlobNotFoundException"/> when it does not exist.</summary>
     Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken);
@@ -26,8 +26,9 @@ public interface IBlobStore
     Task DeleteAsync(BlobKey key, CancellationToken cancellationToken);
 }
 
-/// <summary>One blob of a listing: its key, size and when it was last written.</summary>
-public readonly record struct BlobEntry(BlobKey Key, long Length, DateTimeOffset Modified);
+/// <summary>One blob: its key, size, when it was last written, and a version that changes whenever its content does.</summary>
+/// <param name="Version">The ETag in S3; size and modification time in a folder.</param>
+public readonly record struct BlobEntry(BlobKey Key, long Length, DateTimeOffset Modified, string Version);
 
 /// <summary>Thrown when a blob that must exist does not.</summary>
 public sealed class BlobNotFoundException(BlobKey key, string storeDescription)

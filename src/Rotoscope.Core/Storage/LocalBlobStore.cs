@@ -24,11 +24,14 @@ public sealed class LocalBlobStore : IBlobStore
     public string PathOf(BlobKey key) => Path.Combine(Root, key.Value.Replace('/', Path.DirectorySeparatorChar));
 
     /// <inheritdoc/>
-    public Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken)
+    public Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(key));
-        return Task.FromResult<long?>(file.Exists ? file.Length : null);
+        return Task.FromResult<BlobEntry?>(file.Exists ? Entry(key, file) : null);
     }
+
+    private static BlobEntry Entry(BlobKey key, FileInfo file) =>
+        new(key, file.Length, file.LastWriteTimeUtc, $"{file.Length}-{file.LastWriteTimeUtc.Ticks}");
 
     /// <inheritdoc/>
     public Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken)
@@ -87,7 +90,7 @@ public sealed class LocalBlobStore : IBlobStore
             cancellationToken.ThrowIfCancellationRequested();
             if (BlobKey.TryParse(name, out var parsed, out _))
             {
-                yield return new BlobEntry(parsed, file.Length, file.LastWriteTimeUtc);
+                yield return Entry(parsed, file);
             }
         }
 

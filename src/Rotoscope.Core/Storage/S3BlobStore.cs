@@ -31,12 +31,12 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     public string Bucket => bucket;
 
     /// <inheritdoc/>
-    public async Task<long?> LengthAsync(BlobKey key, CancellationToken cancellationToken)
+    public async Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken)
     {
         try
         {
             var metadata = await client.GetObjectMetadataAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
-            return metadata.ContentLength;
+            return new BlobEntry(key, metadata.ContentLength, metadata.LastModified ?? DateTime.UnixEpoch, metadata.ETag);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -112,7 +112,7 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             {
                 if (BlobKey.TryParse(entry.Key[root.Length..], out var key, out _))
                 {
-                    yield return new BlobEntry(key, entry.Size ?? 0, entry.LastModified ?? DateTime.UnixEpoch);
+                    yield return new BlobEntry(key, entry.Size ?? 0, entry.LastModified ?? DateTime.UnixEpoch, entry.ETag);
                 }
             }
 
