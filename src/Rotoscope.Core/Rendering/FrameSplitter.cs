@@ -38,7 +38,7 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
             // ffmpeg decodes on its own threads; encoding and storing frames runs on a few consumers so neither waits.
             var queue = Channel.CreateBounded<(byte[] Rgb, long Number)>(new BoundedChannelOptions(8) { SingleWriter = true });
             using var prefix = new StoredPrefix(framesStored);
-            var consumers = Enumerable.Range(0, Math.Max(1, Environment.ProcessorCount))
+            var consumers = Enumerable.Range(0, InFlight(store.ParallelTransfers, frameBytes))
                 .Select(_ => Task.Run(() => StoreFramesAsync(plan, queue, prefix, tracker, cancellationToken), cancellationToken))
                 .ToArray();
             SplitOutcome outcome;
@@ -107,6 +107,10 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
             work.Delete(recursive: true);
         }
     }
+
+    /// <summary>Frames worked on at once to keep <paramref name="transfers"/> busy, within 128 MiB of raw frames.</summary>
+    internal static int InFlight(int transfers, long frameBytes) =>
+        (int)Math.Clamp(128L * 1024 * 1024 / Math.Max(1, frameBytes), 1, Math.Max(1, transfers));
 
     // What is wrong with a split that decoded: the video ends well short of what the container declares (a truncated
     // file), or ffmpeg reported errors while decoding (damaged data; its fps filter fills the holes with repeats).

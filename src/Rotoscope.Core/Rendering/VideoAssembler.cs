@@ -7,7 +7,7 @@ namespace Rotoscope.Core.Rendering;
 /// <summary>Step 3: encodes the styled frames at the exact plan fps and geometry, muxes the original audio, commits the output.</summary>
 public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool codecs, ScratchSpace scratch, Connectors connectors)
 {
-    // Frames decoded ahead of ffmpeg in parallel; ffmpeg's encoder runs meanwhile on its own threads.
+    // Frames decoded ahead of ffmpeg in parallel (at least); ffmpeg's encoder runs meanwhile on its own threads.
     private const int DecodeWindow = 8;
 
     /// <summary>
@@ -83,11 +83,13 @@ public sealed class VideoAssembler(IBlobStore store, Ffmpeg ffmpeg, CodecPool co
 
     private async Task WriteFramesAsync(RenderPlan plan, long frames, Stream stdin, CancellationToken cancellationToken)
     {
-        var window = new RgbImage[DecodeWindow];
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
-        for (long first = 1; first <= frames; first += DecodeWindow)
+        // A network store needs more reads in flight than the cores; the window stays within the same memory budget.
+        var size = Math.Max(DecodeWindow, FrameSplitter.InFlight(store.ParallelTransfers, 3L * plan.Width * plan.Height));
+        var window = new RgbImage[size];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = store.ParallelTransfers, CancellationToken = cancellationToken };
+        for (long first = 1; first <= frames; first += size)
         {
-            var count = (int)Math.Min(DecodeWindow, frames - first + 1);
+            var count = (int)Math.Min(size, frames - first + 1);
             try
             {
                 await Parallel.ForEachAsync(Enumerable.Range(0, count), parallel, async (i, ct) =>

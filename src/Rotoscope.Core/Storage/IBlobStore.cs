@@ -10,6 +10,9 @@ public interface IBlobStore
     /// <summary>A short description for messages, e.g. <c>data:// at /home/me/.local/share/rotoscope/data</c>.</summary>
     string Description { get; }
 
+    /// <summary>How many reads or writes at once keep the store busy: the cores for a folder, more over a network.</summary>
+    int ParallelTransfers { get; }
+
     /// <summary>The complete blob at <paramref name="key"/> (size, date, version), or null when there is none.</summary>
     Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken);
 

@@ -20,6 +20,9 @@ public sealed class LocalBlobStore : IBlobStore
     /// <inheritdoc/>
     public string Description => $"data:// at {Root}";
 
+    /// <inheritdoc/>
+    public int ParallelTransfers => Environment.ProcessorCount;
+
     /// <summary>The local file that holds <paramref name="key"/> (it may not exist).</summary>
     public string PathOf(BlobKey key) => Path.Combine(Root, key.Value.Replace('/', Path.DirectorySeparatorChar));
 

@@ -24,6 +24,10 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// <inheritdoc/>
     public string Description => description;
 
+    /// <inheritdoc/>
+    /// <remarks>Each request waits a round trip: more of them in flight than cores hides the latency.</remarks>
+    public int ParallelTransfers => Math.Max(16, Environment.ProcessorCount);
+
     /// <summary>The client this store sends its requests with.</summary>
     public IAmazonS3 Client => client;
 
