@@ -22,18 +22,21 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         // zero: a marker is never trusted blindly (frames may be pruned or damaged since).
         var marker = await ReadMarkerAsync(plan, batch, cancellationToken).ConfigureAwait(false);
         var sizes = new long[batch.Count];
+        var found = new long?[batch.Count];
+        var transfers = new ParallelOptions { MaxDegreeOfParallelism = store.ParallelTransfers, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), transfers, async (i, ct) =>
+            found[i] = await store.LengthAsync(plan.StyledFrame(batch.First + i), ct).ConfigureAwait(false)).ConfigureAwait(false);
         var missing = new List<long>(batch.Count);
-        for (var number = batch.First; number <= batch.Last; number++)
+        for (var i = 0; i < batch.Count; i++)
         {
-            var size = await store.LengthAsync(plan.StyledFrame(number), cancellationToken).ConfigureAwait(false);
-            var expected = marker?.FrameSizes[(int)(number - batch.First)];
-            if (size is not > 0 || (expected is not null && size != expected))
+            var expected = marker?.FrameSizes[i];
+            if (found[i] is not > 0 || (expected is not null && found[i] != expected))
             {
-                missing.Add(number);
+                missing.Add(batch.First + i);
             }
             else
             {
-                sizes[number - batch.First] = size.Value;
+                sizes[i] = found[i]!.Value;
             }
         }
 
@@ -69,6 +72,8 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         }
     }
 
+    // Encoded frames are small: the batch's split frames are fetched ahead of the model (as many at once as the store
+    // likes) and styled frames are written behind it, so a network store's round trips overlap inference.
     private async Task StylizeFramesAsync(RenderPlan plan, List<long> frames, FrameBatch batch, long[] sizes, RenderTracker tracker, CancellationToken cancellationToken)
     {
         var chain = plan.Chain;
@@ -79,41 +84,73 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
         var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+        var ahead = Math.Max(1, store.ParallelTransfers);
+        var fetches = new Task<byte[]>?[frames.Count];
+        var writes = new List<Task>();
         try
         {
+            var next = 0;
             foreach (var chunk in frames.Chunk(perCall))
             {
+                for (var j = next; j < Math.Min(frames.Count, next + chunk.Length + ahead); j++)
+                {
+                    fetches[j] ??= store.ReadAllBytesAsync(plan.SplitFrame(frames[j]), cancellationToken);
+                }
+
+                var first = next;
                 await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
                 {
-                    using var image = await ReadSplitFrameAsync(plan, chunk[i], ct).ConfigureAwait(false);
-
+                    var encoded = await fetches[first + i]!.ConfigureAwait(false);
+                    fetches[first + i] = null;
+                    using var image = await DecodeSplitFrameAsync(plan, chunk[i], encoded).ConfigureAwait(false);
                     PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
                 }).ConfigureAwait(false);
 
                 var (styled, inference) = await runner.RunAsync(chain, buffer, scratch, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
                 tracker.AddInferenceTime(inference);
 
-                await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
+                var written = new Task[chunk.Length];
+                Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
                 {
                     var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
                     try
                     {
                         PixelLayout.PlanarToHwc(styled.AsSpan(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
                         var encoded = codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, plan.FrameFormat);
-                        await store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, ct).ConfigureAwait(false);
                         sizes[chunk[i] - batch.First] = encoded.Length;
+                        written[i] = store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, cancellationToken);
                     }
                     finally
                     {
                         ArrayPool<byte>.Shared.Return(rgb);
                     }
-                }).ConfigureAwait(false);
+                });
+                writes.AddRange(written);
 
+                // Writes behind the model stay bounded too.
+                while (writes.Count(w => !w.IsCompleted) > ahead)
+                {
+                    await Task.WhenAny(writes.Where(w => !w.IsCompleted)).ConfigureAwait(false);
+                }
+
+                next += chunk.Length;
                 tracker.Advance(RenderStage.Stylizing, chunk.Length);
             }
+
+            await Task.WhenAll(writes).ConfigureAwait(false);
         }
         finally
         {
+            // Nothing of this batch reads or writes after it returns, even when it fails.
+            try
+            {
+                await Task.WhenAll(writes.Concat(fetches.OfType<Task>())).ConfigureAwait(false);
+            }
+            catch (Exception) when (writes.Any(w => w.IsFaulted || w.IsCanceled) || fetches.Any(f => f is { IsFaulted: true } or { IsCanceled: true }))
+            {
+                // Already reported by the await that failed, or the batch is failing for another reason.
+            }
+
             ArrayPool<float>.Shared.Return(buffer);
             ArrayPool<float>.Shared.Return(scratch);
         }
@@ -121,10 +158,9 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
 
     // A split frame that does not decode (damaged on disk since the split) cannot be redone alone: it and the split
     // manifest go, so the next run splits again.
-    private async Task<RgbImage> ReadSplitFrameAsync(RenderPlan plan, long number, CancellationToken cancellationToken)
+    private async Task<RgbImage> DecodeSplitFrameAsync(RenderPlan plan, long number, byte[] encoded)
     {
         var key = plan.SplitFrame(number);
-        var encoded = await store.ReadAllBytesAsync(key, cancellationToken).ConfigureAwait(false);
         RgbImage image;
         try
         {
