@@ -109,8 +109,17 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                 var (styled, inference) = await runner.RunAsync(chain, buffer, scratch, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
                 tracker.AddInferenceTime(inference);
 
-                var written = new Task[chunk.Length];
-                Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+                var written = new Task?[chunk.Length];
+                try
+                {
+                    EncodeAndWrite();
+                }
+                finally
+                {
+                    writes.AddRange(written.OfType<Task>()); // awaited below, or in finally if this batch fails
+                }
+
+                void EncodeAndWrite() => Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
                 {
                     var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
                     try
@@ -125,7 +134,6 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                         ArrayPool<byte>.Shared.Return(rgb);
                     }
                 });
-                writes.AddRange(written);
 
                 // Writes behind the model stay bounded too.
                 while (writes.Count(w => !w.IsCompleted) > ahead)
