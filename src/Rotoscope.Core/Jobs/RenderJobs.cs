@@ -107,12 +107,10 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
     // Fan-in: the split (after its manifest) and every batch (after its marker) check; whichever writes last sees all.
     private async Task EnqueueAssemblyIfCompleteAsync(IScheduler scheduler, RenderPlan plan, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
+        if (await store.TryReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false) is not { } manifest)
         {
             return;
         }
-
-        var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
 
         // Newest first: batches finish roughly in order, so a missing marker is usually found at once.
         foreach (var batch in plan.Batches(manifest.Frames).Reverse())

@@ -56,15 +56,10 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
 
     private async Task<BatchMarker?> ReadMarkerAsync(RenderPlan plan, FrameBatch batch, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
         try
         {
-            var marker = await store.ReadJsonAsync<BatchMarker>(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false);
-            return marker.First == batch.First && marker.Last == batch.Last && marker.FrameSizes.Count == batch.Count ? marker : null;
+            var marker = await store.TryReadJsonAsync<BatchMarker>(plan.BatchMarkerKey(batch), cancellationToken).ConfigureAwait(false);
+            return marker is not null && marker.First == batch.First && marker.Last == batch.Last && marker.FrameSizes.Count == batch.Count ? marker : null;
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {

@@ -134,30 +134,31 @@ public sealed class FrameSplitter(IBlobStore store, Ffmpeg ffmpeg, CodecPool cod
     // the split runs again.
     private async Task<SplitManifest?> ReadReusableManifestAsync(RenderPlan plan, CancellationToken cancellationToken)
     {
-        if (!await store.ExistsAsync(plan.SplitManifest, cancellationToken).ConfigureAwait(false))
-        {
-            return null;
-        }
-
         try
         {
-            var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
-            if (manifest.Frames <= 0 || manifest.Width != plan.Width || manifest.Height != plan.Height
-                || manifest.Fps != plan.Fps || manifest.Format != plan.FrameFormat
-                || (manifest.HasAudio && !await store.ExistsAsync(plan.Audio, cancellationToken).ConfigureAwait(false)))
+            var manifest = await store.TryReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
+            if (manifest is null || manifest.Frames <= 0 || manifest.Width != plan.Width || manifest.Height != plan.Height
+                || manifest.Fps != plan.Fps || manifest.Format != plan.FrameFormat)
             {
                 return null;
             }
 
+            // One listing of the split, not a request per frame: every frame there and not empty, and the audio too.
+            var stored = new Dictionary<BlobKey, long>();
+            await foreach (var entry in store.ListAsync(plan.FramesPrefix, cancellationToken).ConfigureAwait(false))
+            {
+                stored[entry.Key] = entry.Length;
+            }
+
             for (long number = 1; number <= manifest.Frames; number++)
             {
-                if (await store.LengthAsync(plan.SplitFrame(number), cancellationToken).ConfigureAwait(false) is not > 0)
+                if (stored.GetValueOrDefault(plan.SplitFrame(number)) <= 0)
                 {
                     return null;
                 }
             }
 
-            return manifest;
+            return manifest.HasAudio && !stored.ContainsKey(plan.Audio) ? null : manifest;
         }
         catch (Exception e) when (e is JsonException or InvalidDataException)
         {

@@ -28,8 +28,7 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
             var existing = await OutputSha256Async(plan, cancellationToken).ConfigureAwait(false);
             if (existing is not null)
             {
-                if (await store.ExistsAsync(plan.ResultKey, cancellationToken).ConfigureAwait(false)
-                    && await store.ReadJsonAsync<RenderResult>(plan.ResultKey, cancellationToken).ConfigureAwait(false) is { } done
+                if (await store.TryReadJsonAsync<RenderResult>(plan.ResultKey, cancellationToken).ConfigureAwait(false) is { } done
                     && done.OutputSha256 == existing)
                 {
                     tracker.Complete(done with { AlreadyRendered = true, ElapsedSeconds = 0, FramesReused = done.Frames });

@@ -54,6 +54,20 @@ public static class BlobStoreExtensions
         return JsonSerializer.Deserialize<T>(bytes, Json) ?? throw new InvalidDataException($"'{key}' holds no {typeof(T).Name}");
     }
 
+    /// <summary>Reads a JSON blob, or returns null when there is none: one request, where exists-then-read takes two.</summary>
+    public static async Task<T?> TryReadJsonAsync<T>(this IBlobStore store, BlobKey key, CancellationToken cancellationToken)
+        where T : class
+    {
+        try
+        {
+            return await store.ReadJsonAsync<T>(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Writes a JSON blob atomically.</summary>
     public static Task WriteJsonAsync<T>(this IBlobStore store, BlobKey key, T value, CancellationToken cancellationToken) =>
         store.WriteAllBytesAsync(key, JsonSerializer.SerializeToUtf8Bytes(value, Json), cancellationToken);
