@@ -30,13 +30,12 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             MediaLocation.StoreObject blob => store.PathOf(blob.Key),
             _ => null,
         };
+        IBlobStore? source = null;
+        var remote = default(BlobEntry);
         if (inputPath is null)
         {
-            var (source, key) = connectors.Resolve(input, forWrite: false);
-            if (!await source.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
-            {
-                throw new RotoscopeException($"input not found: {request.Input}");
-            }
+            (source, var key) = connectors.Resolve(input, forWrite: false);
+            remote = await source.StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new RotoscopeException($"input not found: {request.Input}");
         }
         else if (Directory.Exists(inputPath))
         {
@@ -55,7 +54,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         string? inputHash = null;
         if (inputPath is null)
         {
-            (inputPath, inputHash) = await FetchAsync(input, cancellationToken).ConfigureAwait(false);
+            (inputPath, inputHash) = await FetchAsync(source!, remote, cancellationToken).ConfigureAwait(false);
         }
 
         var probed = await ffmpeg.ProbeAsync(inputPath, cancellationToken).ConfigureAwait(false);
@@ -124,10 +123,9 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
     // A remote input is fetched into the store's cache under its content hash (hashed while it arrives): ffmpeg reads
     // a local file, and renders of the same content share the cached copy and its split. An index by location and
     // version (ETag) finds it again without fetching while the object is unchanged.
-    private async Task<(string Path, string Sha256)> FetchAsync(MediaLocation input, CancellationToken cancellationToken)
+    private async Task<(string Path, string Sha256)> FetchAsync(IBlobStore source, BlobEntry version, CancellationToken cancellationToken)
     {
-        var (source, key) = connectors.Resolve(input, forWrite: false);
-        var version = await source.StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new RotoscopeException($"input not found: {input.Text}");
+        var key = version.Key;
         var cache = Directory.CreateDirectory(Path.Combine(store.Root, "cache", "inputs"));
         var index = Path.Combine(Directory.CreateDirectory(Path.Combine(cache.FullName, "sources")).FullName, ShortHash($"{source.Description}{key}|{version.Length}|{version.Version}"));
         if (File.Exists(index) && (await File.ReadAllTextAsync(index, cancellationToken).ConfigureAwait(false)).Trim() is { Length: > 0 } known
