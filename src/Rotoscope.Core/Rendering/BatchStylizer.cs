@@ -144,15 +144,8 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         }
         finally
         {
-            // Nothing of this batch reads or writes after it returns, even when it fails.
-            try
-            {
-                await Task.WhenAll(writes.Concat(fetches.OfType<Task>())).ConfigureAwait(false);
-            }
-            catch (Exception) when (writes.Any(w => w.IsFaulted || w.IsCanceled) || fetches.Any(f => f is { IsFaulted: true } or { IsCanceled: true }))
-            {
-                // Already reported by the await that failed, or the batch is failing for another reason.
-            }
+            // Nothing of this batch reads or writes after it returns, even when it fails (and then with that failure).
+            await Task.WhenAll(writes.Concat(fetches.OfType<Task>())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
             ArrayPool<float>.Shared.Return(buffer);
             ArrayPool<float>.Shared.Return(scratch);
