@@ -99,17 +99,15 @@ internal static class StorageCommand
             long bytes;
             await using (input.ConfigureAwait(false))
             {
-                var counting = new CountingStream(input);
+                bytes = input.Length; // every store's read stream knows its length (a file's, an object's Content-Length)
                 if (to is MediaLocation.LocalFile destination)
                 {
-                    await WriteFileAsync(destination.Path, counting, cancellationToken).ConfigureAwait(false);
+                    await WriteFileAsync(destination.Path, input, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
-                    await targetStore!.WriteAsync(targetKey, counting, cancellationToken).ConfigureAwait(false);
+                    await targetStore!.WriteAsync(targetKey, input, cancellationToken).ConfigureAwait(false);
                 }
-
-                bytes = counting.BytesRead;
             }
 
             await context.Out.WriteLineAsync($"copied {from.Text} → {to.Text} ({Size(bytes)})").ConfigureAwait(false);
@@ -273,47 +271,4 @@ internal static class StorageCommand
     };
 
     private sealed record Listed(string Uri, long Bytes, DateTimeOffset? Modified);
-
-    /// <summary>Counts what passes through, for the summary line.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
-    {
-        public long BytesRead { get; private set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var read = inner.Read(buffer, offset, count);
-            BytesRead += read;
-            return read;
-        }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            BytesRead += read;
-            return read;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
