@@ -129,11 +129,15 @@ public sealed class Cli : IDisposable
             double.Parse(duration.Trim(), System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Frame <paramref name="index"/> (0-based) decoded to RGB24 bytes by ffmpeg.</summary>
-    public static byte[] FrameRgb(string path, int index)
+    /// <summary>
+    /// Frame <paramref name="index"/> (0-based) decoded to RGB24 bytes by ffmpeg, through <paramref name="filters"/>
+    /// when given (e.g. an explicit colour matrix, a crop).
+    /// </summary>
+    public static byte[] FrameRgb(string path, int index, string? filters = null)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-v", "error", "-i", path, "-vf", $"select=eq(n\\,{index})", "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1" })
+        var chain = filters is null ? $"select=eq(n\\,{index})" : $"select=eq(n\\,{index}),{filters}";
+        foreach (var arg in new[] { "-v", "error", "-i", path, "-vf", chain, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1" })
         {
             start.ArgumentList.Add(arg);
         }

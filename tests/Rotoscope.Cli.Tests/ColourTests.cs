@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Rotoscope.Cli.Tests;
 
 /// <summary>True colours: an identity style gives back the source's colours, whatever its size and tags.</summary>
@@ -61,19 +59,7 @@ public sealed class ColourTests : IDisposable
     // Decodes frame 5 with the matrix the output is tagged with and averages its middle.
     private static (double R, double G, double B) MeanColour(string path, string matrix)
     {
-        var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-v", "error", "-i", path, "-vf", $"select=eq(n\\,5),scale=in_color_matrix={matrix}:in_range=tv,format=rgb24,crop=32:32", "-frames:v", "1", "-f", "rawvideo", "pipe:1" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        using var buffer = new MemoryStream();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.BaseStream.CopyTo(buffer);
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, stderr.Result);
-        var rgb = buffer.ToArray();
+        var rgb = Cli.FrameRgb(path, 5, $"scale=in_color_matrix={matrix}:in_range=tv,format=rgb24,crop=32:32");
         Assert.Equal(32 * 32 * 3, rgb.Length);
         double Mean(int channel) => Enumerable.Range(0, 32 * 32).Average(i => rgb[(i * 3) + channel]);
         return (Mean(0), Mean(1), Mean(2));

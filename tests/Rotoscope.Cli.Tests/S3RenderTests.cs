@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Rotoscope.Tests;
@@ -19,7 +18,7 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        admin = new AmazonS3Client(new BasicAWSCredentials(server.AccessKey, server.SecretKey), new AmazonS3Config { ServiceURL = server.Endpoint, ForcePathStyle = true, AuthenticationRegion = server.Region });
+        admin = server.CreateClient();
         await admin.PutBucketAsync(bucket);
         cli.Variables["TEST_S3_KEY"] = server.AccessKey;
         cli.Variables["TEST_S3_SECRET"] = server.SecretKey;

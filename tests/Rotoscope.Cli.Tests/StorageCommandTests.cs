@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Amazon.Runtime;
-using Amazon.S3;
 using Rotoscope.Tests;
 
 namespace Rotoscope.Cli.Tests;
@@ -15,7 +13,7 @@ public sealed class StorageCommandTests(S3Server server) : IAsyncLifetime, IDisp
 
     public async Task InitializeAsync()
     {
-        using var admin = new AmazonS3Client(new BasicAWSCredentials(server.AccessKey, server.SecretKey), new AmazonS3Config { ServiceURL = server.Endpoint, ForcePathStyle = true, AuthenticationRegion = server.Region });
+        using var admin = server.CreateClient();
         await admin.PutBucketAsync(bucket);
         cli.Variables["TEST_S3_KEY"] = server.AccessKey;
         cli.Variables["TEST_S3_SECRET"] = server.SecretKey;

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Amazon.Runtime;
+using Amazon.S3;
 
 namespace Rotoscope.Tests;
 
@@ -17,6 +19,10 @@ public sealed class S3Server : IAsyncLifetime
     public string SecretKey { get; private set; } = "";
 
     public string Region { get; private set; } = "";
+
+    /// <summary>A client of the server with full rights, for what tests set up or check behind Rotoscope's back.</summary>
+    public AmazonS3Client CreateClient() =>
+        new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config { ServiceURL = Endpoint, ForcePathStyle = true, AuthenticationRegion = Region });
 
     public async Task InitializeAsync()
     {

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Amazon.Runtime;
-using Amazon.S3;
 using Rotoscope.Core.Storage;
 using Rotoscope.Tests;
 
@@ -17,7 +15,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IAsyncLifetime, IDisposa
 
     public async Task InitializeAsync()
     {
-        using var admin = new AmazonS3Client(new BasicAWSCredentials(server.AccessKey, server.SecretKey), new AmazonS3Config { ServiceURL = server.Endpoint, ForcePathStyle = true, AuthenticationRegion = server.Region });
+        using var admin = server.CreateClient();
         await admin.PutBucketAsync(bucket);
         connectors = Connect(server.SecretKey);
     }
