@@ -184,8 +184,7 @@ internal static class StorageCommand
         {
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir));
             using var connectors = Connect(context, parse.GetValue(dataDir));
-            var text = parse.GetValue(uri)!;
-            IBlobStore store = text == "data://" ? new LocalBlobStore(options.DataDirectory) : connectors.StoreAt(MediaLocation.Parse(text));
+            var store = connectors.StoreAt(parse.GetValue(uri)!);
             var pruner = new StorePruner(store, new RenderLocks(Path.Combine(options.DataDirectory, "locks")));
             var dry = parse.GetValue(dryRun);
             var outcome = await pruner.PruneAsync(DateTimeOffset.UtcNow - parse.GetValue(olderThan), dry, cancellationToken).ConfigureAwait(false);

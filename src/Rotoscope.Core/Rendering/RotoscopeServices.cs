@@ -19,7 +19,7 @@ public static class RotoscopeServices
         services.AddSingleton(store);
         // The frame store: the local data:// store, or a shared one on S3 (--store).
         services.AddSingleton<IBlobStore>(provider => options.FrameStore is { } uri
-            ? provider.GetRequiredService<Connectors>().StoreAt(MediaLocation.Parse(uri))
+            ? provider.GetRequiredService<Connectors>().StoreAt(uri)
             : store);
         services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
         services.AddSingleton(_ => new Connectors(ConnectorConfig.Load(options.ConnectorsFile), options.Environment, store));

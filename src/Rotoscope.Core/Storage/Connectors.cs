@@ -29,34 +29,33 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
     /// The store and folder a folder URI names (<c>data://</c>, <c>data://videos/</c>, <c>s3://bucket/</c>,
     /// <c>s3+label://prefix/</c>); the folder is null for a whole store or bucket.
     /// </summary>
-    public (IBlobStore Store, BlobKey? Folder) ResolveFolder(string uri)
+    public (IBlobStore Store, BlobKey? Folder) ResolveFolder(string uri, bool forWrite = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(uri);
+
+        // A folder is resolved as a key inside it, so that it meets the same root and write checks as any key.
         var inside = uri.EndsWith("://", StringComparison.Ordinal) ? uri + "x" : uri.TrimEnd('/') + "/x";
-        var (store, key) = Resolve(MediaLocation.Parse(inside), forWrite: false);
+        var (store, key) = Resolve(MediaLocation.Parse(inside), forWrite);
         var slash = key.Value.LastIndexOf('/');
         return (store, slash > 0 ? BlobKey.Parse(key.Value[..slash]) : null);
     }
 
     /// <summary>
-    /// A frame store rooted at <paramref name="location"/> (<c>s3://bucket/prefix/</c> or <c>s3+label://prefix/</c>):
-    /// where split and styled frames, audio and render state go, so that several machines can share them.
+    /// The frame store at <paramref name="uri"/>: <c>data://</c> itself, or an S3 folder (<c>s3://bucket/prefix/</c>,
+    /// <c>s3+label://prefix/</c>, through a writable connector), where split and styled frames, audio and render state
+    /// go, so that several machines can share them.
     /// </summary>
-    public IBlobStore StoreAt(MediaLocation location)
+    public IBlobStore StoreAt(string uri)
     {
-        ArgumentNullException.ThrowIfNull(location);
-        if (location is not MediaLocation.Remote { Kind: "s3" } remote)
+        var (store, folder) = ResolveFolder(uri, forWrite: true);
+        return (store, folder) switch
         {
-            throw new RotoscopeException($"--store must be an s3:// or s3+label:// URI (got '{location.Text}'); data:// is the default store");
-        }
+            (LocalBlobStore, null) => store,
+            (S3BlobStore s3, _) => new S3BlobStore(s3.Client, s3.Bucket, Root(folder), writable: true, $"{s3.Description}{Root(folder)}"),
+            _ => throw new RotoscopeException($"a frame store is data:// itself or an S3 folder (s3://bucket/prefix/, s3+label://prefix/), not '{uri}'"),
+        };
 
-        // The root is a folder: resolve it as one (a key below it), with write access.
-        var folder = remote.Path.TrimEnd('/');
-        var probe = remote with { Path = folder.Length == 0 ? "x" : $"{folder}/x" };
-        var (store, key) = ResolveS3(probe, forWrite: true);
-        var s3 = (S3BlobStore)store;
-        var root = key.Value[..^1];
-        return new S3BlobStore(s3.Client, s3.Bucket, root, writable: true, $"{s3.Description}{root}");
+        static string Root(BlobKey? folder) => folder is { } key ? key.Value + "/" : "";
     }
 
     /// <inheritdoc/>
