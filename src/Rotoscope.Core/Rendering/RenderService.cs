@@ -58,25 +58,21 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
     // The content hash of what is at the output now, or null when nothing is.
     private async Task<string?> OutputSha256Async(RenderPlan plan, CancellationToken cancellationToken)
     {
-        Stream content;
-        if (MediaLocation.Parse(plan.Output) is MediaLocation.LocalFile file)
+        var output = MediaLocation.Parse(plan.Output);
+        if (output is MediaLocation.LocalFile file)
         {
-            if (!File.Exists(file.Path))
-            {
-                return null;
-            }
-
-            content = File.OpenRead(file.Path);
+            return File.Exists(file.Path) ? await DurableFile.Sha256Async(file.Path, cancellationToken).ConfigureAwait(false) : null;
         }
-        else
-        {
-            var (holder, key) = connectors.Resolve(MediaLocation.Parse(plan.Output), forWrite: false);
-            if (!await holder.ExistsAsync(key, cancellationToken).ConfigureAwait(false))
-            {
-                return null;
-            }
 
+        var (holder, key) = connectors.Resolve(output, forWrite: false);
+        Stream content;
+        try
+        {
             content = await holder.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BlobNotFoundException)
+        {
+            return null;
         }
 
         await using (content.ConfigureAwait(false))
