@@ -23,7 +23,8 @@ public sealed partial class MessagesTests : IDisposable
     [Theory]
     [InlineData("s3://bucket/in.mp4", "no default S3 connector is configured")]
     [InlineData("s3+footage://in.mp4", "no S3 connector labelled 'footage'")]
-    [InlineData("dropbox://Videos/in.mp4", "dropbox:// is not supported by this version of rotoscope")]
+    [InlineData("dropbox://Videos/in.mp4", "no default Dropbox connector is configured")]
+    [InlineData("dropbox+review://in.mp4", "no Dropbox connector labelled 'review'")]
     public async Task Render_SaysWhatIsMissing_WhenNoConnectorServesTheUri(string input, string expected)
     {
         var outcome = await cli.RunAsync("render", input, "--style", "toon");

@@ -6,29 +6,31 @@ using Spectre.Console;
 
 namespace Rotoscope.Cli.Commands;
 
-/// <summary><c>rotoscope connectors add|list|remove</c>: the S3 places renders may read from and write to.</summary>
+/// <summary><c>rotoscope connectors add|list|remove</c>: the S3 and Dropbox places renders may read from and write to.</summary>
 internal static class ConnectorsCommand
 {
     internal static readonly string[] Examples =
     [
         "rotoscope connectors add s3 --label footage --bucket drone-footage --prefix raw/ --region eu-west-1",
         "rotoscope connectors add s3 --label out --bucket renders --endpoint http://127.0.0.1:9000 --access-key-env S3_KEY --secret-key-env S3_SECRET --write",
+        "rotoscope connectors add dropbox --label review --folder /Rotoscope --app-key KEY --app-secret-env DROPBOX_SECRET --auth-code CODE --write",
         "rotoscope connectors list --json",
     ];
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("connectors", $"Configure where s3:// and s3+label:// URIs lead (kept in a file only you can read).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
+        var command = new Command("connectors", $"Configure where s3://, s3+label://, dropbox:// and dropbox+label:// URIs lead (kept in a file only you can read).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
             Add(context), List(context), Remove(context),
         };
         return command;
     }
 
-    private static Command Add(CliContext context)
+    private static Command Add(CliContext context) =>
+        new("add", "Add (or replace) a connector.") { AddS3(context), AddDropbox(context) };
+
+    private static Command AddS3(CliContext context)
     {
-        var kind = new Argument<string>("kind") { Description = "The kind of connector: s3." };
-        kind.AcceptOnlyFromAmong("s3");
         var label = new Option<string>("--label") { Description = "Its name in URIs: s3+LABEL://key ('default' serves s3://bucket/key).", Required = true };
         var bucket = new Option<string?>("--bucket") { Description = "The bucket (required, except for the default connector)." };
         var prefix = new Option<string>("--prefix") { Description = "Only keys under this prefix can be reached.", DefaultValueFactory = _ => "" };
@@ -39,30 +41,20 @@ internal static class ConnectorsCommand
         var secretKeyEnv = new Option<string?>("--secret-key-env") { Description = "Environment variable holding the secret key." };
         var accessKey = new Option<string?>("--access-key") { Description = "The access key id, stored in the file (prefer --access-key-env)." };
         var secretKey = new Option<string?>("--secret-key") { Description = "The secret key, stored in the file (prefer --secret-key-env)." };
-        var command = new Command("add", "Add (or replace) a connector. Without keys, the AWS credential chain is used.")
+        var command = new Command("s3", "Add (or replace) an S3 connector. Without keys, the AWS credential chain is used.")
         {
-            kind, label, bucket, prefix, endpoint, region, write, accessKeyEnv, secretKeyEnv, accessKey, secretKey,
+            label, bucket, prefix, endpoint, region, write, accessKeyEnv, secretKeyEnv, accessKey, secretKey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var name = parse.GetValue(label)!;
-            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
-            {
-                throw new RotoscopeException($"connector label '{name}' must be lower-case letters, digits and '-'");
-            }
-
+            var name = CheckLabel(parse.GetValue(label)!);
             var bucketName = parse.GetValue(bucket);
             if (bucketName is null && name != "default")
             {
                 throw new RotoscopeException("--bucket is required (only the 'default' connector may reach any bucket)");
             }
 
-            var url = parse.GetValue(endpoint);
-            if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https")))
-            {
-                throw new RotoscopeException($"--endpoint must be an http:// or https:// URL (got '{url}')");
-            }
-
+            var url = CheckEndpoint(parse.GetValue(endpoint));
             var access = Secret(parse.GetValue(accessKey), parse.GetValue(accessKeyEnv));
             var secret = Secret(parse.GetValue(secretKey), parse.GetValue(secretKeyEnv));
             if ((access is null) != (secret is null))
@@ -76,10 +68,68 @@ internal static class ConnectorsCommand
                 keyPrefix += "/";
             }
 
-            var connector = new S3ConnectorSettings(name, bucketName, keyPrefix, url?.TrimEnd('/'), parse.GetValue(region)!, parse.GetValue(write), access, secret);
+            var connector = new S3ConnectorSettings(name, bucketName, keyPrefix, url, parse.GetValue(region)!, parse.GetValue(write), access, secret);
             var file = CommandOptions.Resolve(context, dataDirectory: null).ConnectorsFile;
             ConnectorConfig.Load(file).With(connector).Save(file);
             await context.Out.WriteLineAsync($"added s3+{name}:// → {connector.Root} ({(connector.Writable ? "read-write" : "read-only")})").ConfigureAwait(false);
+            return CliApp.Ok;
+        });
+        return command;
+    }
+
+    private static Command AddDropbox(CliContext context)
+    {
+        var label = new Option<string>("--label") { Description = "Its name in URIs: dropbox+LABEL://path ('default' serves dropbox://path).", Required = true };
+        var folder = new Option<string>("--folder") { Description = "Only this folder and what is below it can be reached (e.g. /Rotoscope).", DefaultValueFactory = _ => "" };
+        var write = new Option<bool>("--write") { Description = "Allow writes (read-only otherwise)." };
+        var appKey = new Option<string>("--app-key") { Description = "The Dropbox app's key (App Console → your app → Settings).", Required = true };
+        var appSecretEnv = new Option<string?>("--app-secret-env") { Description = "Environment variable holding the app secret (omit for a PKCE app)." };
+        var appSecret = new Option<string?>("--app-secret") { Description = "The app secret, stored in the file (prefer --app-secret-env)." };
+        var refreshTokenEnv = new Option<string?>("--refresh-token-env") { Description = "Environment variable holding a refresh token." };
+        var refreshToken = new Option<string?>("--refresh-token") { Description = "A refresh token, stored in the file (prefer --refresh-token-env)." };
+        var authCode = new Option<string?>("--auth-code")
+        {
+            Description = "An authorization code to redeem for a refresh token, which is stored in the file. Get one at "
+                + "https://www.dropbox.com/oauth2/authorize?client_id=APP_KEY&response_type=code&token_access_type=offline",
+        };
+        var endpoint = new Option<string?>("--endpoint") { Description = "One base URL for Dropbox's API hosts (a test server); omit for Dropbox." };
+        var command = new Command("dropbox", "Add (or replace) a Dropbox connector, signed in with a refresh token.")
+        {
+            label, folder, write, appKey, appSecretEnv, appSecret, refreshTokenEnv, refreshToken, authCode, endpoint,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var name = CheckLabel(parse.GetValue(label)!);
+            var url = CheckEndpoint(parse.GetValue(endpoint));
+            var key = parse.GetValue(appKey)!;
+            var secret = Secret(parse.GetValue(appSecret), parse.GetValue(appSecretEnv));
+            var token = Secret(parse.GetValue(refreshToken), parse.GetValue(refreshTokenEnv));
+            if (parse.GetValue(authCode) is { } code)
+            {
+                if (token is not null)
+                {
+                    throw new RotoscopeException("give a refresh token or an authorization code, not both");
+                }
+
+                var appSecretValue = secret?.Resolve(context.Environment);
+                if (secret is not null && appSecretValue is null)
+                {
+                    throw new RotoscopeException($"the app secret is not set ({secret})");
+                }
+
+                token = new SecretSource(Value: await DropboxClient.RedeemAuthorizationCodeAsync(key, appSecretValue, code, url is null ? null : new Uri(url), cancellationToken).ConfigureAwait(false));
+            }
+
+            if (token is null)
+            {
+                throw new RotoscopeException("give --refresh-token-env, --refresh-token or --auth-code: Dropbox connectors sign in with a refresh token");
+            }
+
+            var path = parse.GetValue(folder)!.Trim().Trim('/');
+            var connector = new DropboxConnectorSettings(name, path.Length > 0 ? "/" + path : "", parse.GetValue(write), key, secret, token, url);
+            var file = CommandOptions.Resolve(context, dataDirectory: null).ConnectorsFile;
+            ConnectorConfig.Load(file).With(connector).Save(file);
+            await context.Out.WriteLineAsync($"added dropbox+{name}:// → {connector.Root} ({(connector.Writable ? "read-write" : "read-only")})").ConfigureAwait(false);
             return CliApp.Ok;
         });
         return command;
@@ -99,10 +149,20 @@ internal static class ConnectorsCommand
                 Uri = c.Label == "default" ? "s3://" : $"s3+{c.Label}://",
                 c.Root,
                 c.Endpoint,
-                c.Region,
+                Region = (string?)c.Region,
                 Access = c.Writable ? "read-write" : "read-only",
                 Credentials = c.AccessKey is null ? "AWS credential chain" : $"access key {c.AccessKey}, secret key {c.SecretKey}",
-            }).ToList();
+            }).Concat(config.Dropbox.Select(c => new
+            {
+                c.Label,
+                Kind = "dropbox",
+                Uri = c.Label == "default" ? "dropbox://" : $"dropbox+{c.Label}://",
+                c.Root,
+                c.Endpoint,
+                Region = (string?)null,
+                Access = c.Writable ? "read-write" : "read-only",
+                Credentials = $"app {c.AppKey}{(c.AppSecret is null ? "" : $" with secret {c.AppSecret}")}, refresh token {c.RefreshToken}",
+            })).ToList();
             if (parse.GetValue(json))
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(rows, CommandOptions.Json)).ConfigureAwait(false);
@@ -111,7 +171,7 @@ internal static class ConnectorsCommand
 
             if (rows.Count == 0)
             {
-                await context.Out.WriteLineAsync("no connectors (add one: rotoscope connectors add s3 --label NAME --bucket BUCKET …)").ConfigureAwait(false);
+                await context.Out.WriteLineAsync("no connectors (add one: rotoscope connectors add s3 --label NAME --bucket BUCKET …, or add dropbox --label NAME --app-key KEY …)").ConfigureAwait(false);
                 return CliApp.Ok;
             }
 
@@ -119,7 +179,8 @@ internal static class ConnectorsCommand
             var table = new Table().AddColumns("uri", "root", "endpoint", "access", "credentials");
             foreach (var row in rows)
             {
-                table.AddRow(Markup.Escape(row.Uri), Markup.Escape(row.Root), Markup.Escape(row.Endpoint ?? $"AWS {row.Region}"), row.Access, Markup.Escape(row.Credentials));
+                var place = row.Endpoint ?? (row.Kind == "s3" ? $"AWS {row.Region}" : "Dropbox");
+                table.AddRow(Markup.Escape(row.Uri), Markup.Escape(row.Root), Markup.Escape(place), row.Access, Markup.Escape(row.Credentials));
             }
 
             console.Write(table);
@@ -137,17 +198,27 @@ internal static class ConnectorsCommand
             var file = CommandOptions.Resolve(context, dataDirectory: null).ConnectorsFile;
             var config = ConnectorConfig.Load(file);
             var name = parse.GetValue(label)!;
-            if (config.S3.All(c => c.Label != name))
+            if (config.S3.All(c => c.Label != name) && config.Dropbox.All(c => c.Label != name))
             {
                 throw new RotoscopeException($"no connector labelled '{name}'");
             }
 
-            (config with { S3 = config.S3.Where(c => c.Label != name).ToList() }).Save(file);
+            config.Without(name).Save(file);
             await context.Out.WriteLineAsync($"removed {name}").ConfigureAwait(false);
             return CliApp.Ok;
         });
         return command;
     }
+
+    private static string CheckLabel(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            ? name
+            : throw new RotoscopeException($"connector label '{name}' must be lower-case letters, digits and '-'");
+
+    private static string? CheckEndpoint(string? url) =>
+        url is null || (Uri.TryCreate(url, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https")
+            ? url?.TrimEnd('/')
+            : throw new RotoscopeException($"--endpoint must be an http:// or https:// URL (got '{url}')");
 
     private static SecretSource? Secret(string? inline, string? variable) =>
         (inline, variable) switch

@@ -41,17 +41,44 @@ public sealed record S3ConnectorSettings(
     public string Root => $"s3://{Bucket ?? "*"}/{Prefix}";
 }
 
+/// <summary>
+/// A Dropbox connector: an app signed in with a refresh token, limited to <paramref name="Folder"/> and what is below it,
+/// read-only unless <paramref name="Writable"/>.
+/// </summary>
+/// <param name="Label">Names the connector in URIs: <c>dropbox+LABEL://path</c>; "default" serves plain <c>dropbox://path</c>.</param>
+/// <param name="Folder">The root, e.g. <c>/Rotoscope</c>; empty for the whole Dropbox. Compared case-insensitively, as Dropbox does.</param>
+/// <param name="AppSecret">Null for an app that signs in with PKCE (no secret).</param>
+/// <param name="Endpoint">One base URL for Dropbox's api, content and notify hosts (a local fake in tests); null for Dropbox itself.</param>
+public sealed record DropboxConnectorSettings(
+    string Label,
+    string Folder,
+    bool Writable,
+    string AppKey,
+    SecretSource? AppSecret,
+    SecretSource RefreshToken,
+    string? Endpoint = null)
+{
+    /// <summary>The connector's root as a URI, for messages: <c>dropbox://Rotoscope/</c>.</summary>
+    public string Root => $"dropbox://{Folder.TrimStart('/')}{(Folder.Length > 0 ? "/" : "")}";
+}
+
 /// <summary>The user's connectors, kept in a file only its owner can read (mode 0600): it may hold secrets.</summary>
-public sealed record ConnectorConfig(IReadOnlyList<S3ConnectorSettings> S3)
+public sealed record ConnectorConfig
 {
     /// <summary>No connectors.</summary>
-    public static readonly ConnectorConfig Empty = new([]);
+    public static readonly ConnectorConfig Empty = new();
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>The S3 connectors.</summary>
+    public IReadOnlyList<S3ConnectorSettings> S3 { get; init; } = [];
+
+    /// <summary>The Dropbox connectors.</summary>
+    public IReadOnlyList<DropboxConnectorSettings> Dropbox { get; init; } = [];
 
     /// <summary>Reads <paramref name="path"/>; a missing file is no connectors.</summary>
     public static ConnectorConfig Load(string path)
@@ -108,4 +135,15 @@ public sealed record ConnectorConfig(IReadOnlyList<S3ConnectorSettings> S3)
         ArgumentNullException.ThrowIfNull(connector);
         return this with { S3 = [.. S3.Where(c => c.Label != connector.Label), connector] };
     }
+
+    /// <summary>This configuration with <paramref name="connector"/> added, replacing one with the same label.</summary>
+    public ConnectorConfig With(DropboxConnectorSettings connector)
+    {
+        ArgumentNullException.ThrowIfNull(connector);
+        return this with { Dropbox = [.. Dropbox.Where(c => c.Label != connector.Label), connector] };
+    }
+
+    /// <summary>This configuration without the connectors labelled <paramref name="label"/>, of any kind.</summary>
+    public ConnectorConfig Without(string label) =>
+        this with { S3 = [.. S3.Where(c => c.Label != label)], Dropbox = [.. Dropbox.Where(c => c.Label != label)] };
 }

@@ -6,12 +6,14 @@ using Amazon.S3;
 namespace Rotoscope.Core.Storage;
 
 /// <summary>
-/// Turns a stored location (<c>data://</c>, <c>s3://bucket/key</c>, <c>s3+label://key</c>) into the store and key that
-/// hold it, through the user's connectors. Roots and read-only limits are checked here, before any request is made.
+/// Turns a stored location (<c>data://</c>, <c>s3://bucket/key</c>, <c>s3+label://key</c>, <c>dropbox://path</c>,
+/// <c>dropbox+label://path</c>) into the store and key that hold it, through the user's connectors. Roots and read-only
+/// limits are checked here, before any request is made.
 /// </summary>
 public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<string, string?> environment, LocalBlobStore data) : IDisposable
 {
     private readonly ConcurrentDictionary<string, IAmazonS3> clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DropboxClient> dropboxClients = new(StringComparer.Ordinal);
 
     /// <summary>The store and key of <paramref name="location"/>; <paramref name="forWrite"/> also requires a writable connector.</summary>
     public (IBlobStore Store, BlobKey Key) Resolve(MediaLocation location, bool forWrite)
@@ -21,6 +23,7 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
         {
             MediaLocation.StoreObject blob => (data, blob.Key),
             MediaLocation.Remote { Kind: "s3" } remote => ResolveS3(remote, forWrite),
+            MediaLocation.Remote { Kind: "dropbox" } remote => ResolveDropbox(remote, forWrite),
             _ => throw new RotoscopeException($"'{location.Text}' is not a stored location"),
         };
     }
@@ -41,27 +44,31 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
     }
 
     /// <summary>
-    /// The frame store at <paramref name="uri"/>: <c>data://</c> itself, or an S3 folder (<c>s3://bucket/prefix/</c>,
-    /// <c>s3+label://prefix/</c>, through a writable connector), where split and styled frames, audio and render state
-    /// go, so that several machines can share them.
+    /// The frame store at <paramref name="uri"/>: <c>data://</c> itself, or a folder reached through a writable connector
+    /// (<c>s3://bucket/prefix/</c>, <c>s3+label://prefix/</c>, <c>dropbox+label://folder/</c>), where split and styled
+    /// frames, audio and render state go, so that several machines can share them.
     /// </summary>
     public IBlobStore StoreAt(string uri)
     {
         var (store, folder) = ResolveFolder(uri, forWrite: true);
-        return (store, folder) switch
+        return store switch
         {
-            (LocalBlobStore, null) => store,
-            (S3BlobStore s3, _) => new S3BlobStore(s3.Client, s3.Bucket, Root(folder), writable: true, $"{s3.Description}{Root(folder)}"),
-            _ => throw new RotoscopeException($"a frame store is data:// itself or an S3 folder (s3://bucket/prefix/, s3+label://prefix/), not '{uri}'"),
+            LocalBlobStore when folder is null => store,
+            S3BlobStore s3 => s3.Under(folder),
+            DropboxBlobStore dropbox => dropbox.Under(folder),
+            _ => throw new RotoscopeException($"a frame store is data:// itself or a connector's folder (s3://bucket/prefix/, s3+label://prefix/, dropbox+label://folder/), not '{uri}'"),
         };
-
-        static string Root(BlobKey? folder) => folder is { } key ? key.Value + "/" : "";
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
         foreach (var client in clients.Values)
+        {
+            client.Dispose();
+        }
+
+        foreach (var client in dropboxClients.Values)
         {
             client.Dispose();
         }
@@ -104,6 +111,59 @@ public sealed class Connectors(ConnectorConfig config, IReadOnlyDictionary<strin
 
         var description = remote.Label is null ? $"s3://{bucket}/" : $"s3+{label}://";
         return (new S3BlobStore(clients.GetOrAdd(label, _ => CreateClient(connector)), bucket, root: "", connector.Writable, description), key);
+    }
+
+    // dropbox://path is a path from the Dropbox root; dropbox+label://path one inside the connector's folder. Dropbox
+    // compares paths case-insensitively, and so does the root check.
+    private (IBlobStore, BlobKey) ResolveDropbox(MediaLocation.Remote remote, bool forWrite)
+    {
+        var label = remote.Label ?? "default";
+        var connector = config.Dropbox.FirstOrDefault(c => c.Label == label)
+            ?? throw new RotoscopeException(remote.Label is null
+                ? $"'{remote.Text}': no default Dropbox connector is configured (add one: rotoscope connectors add dropbox --label default …, or name one: dropbox+LABEL://)"
+                : $"'{remote.Text}': no Dropbox connector labelled '{label}' (see 'rotoscope connectors list')");
+        if (!BlobKey.TryParse(remote.Path.TrimStart('/'), out var key, out var reason))
+        {
+            throw new RotoscopeException($"'{remote.Text}' is not a valid Dropbox path: {reason}");
+        }
+
+        var folder = connector.Folder.Trim('/');
+        string root;
+        if (remote.Label is null)
+        {
+            if (folder.Length > 0 && !key.Value.StartsWith(folder + "/", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new RotoscopeException($"'{remote.Text}' is outside the root of connector '{label}' ({connector.Root})");
+            }
+
+            // The store is rooted at the Dropbox root, so that keys are the paths as typed.
+            root = "";
+        }
+        else
+        {
+            root = folder.Length > 0 ? "/" + folder : "";
+        }
+
+        if (forWrite && !connector.Writable)
+        {
+            throw new RotoscopeException($"cannot write '{remote.Text}': connector '{label}' is read-only (add it again with --write to allow writes)");
+        }
+
+        var description = remote.Label is null ? "dropbox://" : $"dropbox+{label}://";
+        return (new DropboxBlobStore(dropboxClients.GetOrAdd(label, _ => CreateClient(connector)), root, connector.Writable, description), key);
+    }
+
+    private DropboxClient CreateClient(DropboxConnectorSettings connector)
+    {
+        var refreshToken = connector.RefreshToken.Resolve(environment)
+            ?? throw new RotoscopeException($"connector '{connector.Label}': its refresh token is not set ({connector.RefreshToken})");
+        string? appSecret = null;
+        if (connector.AppSecret is { } source)
+        {
+            appSecret = source.Resolve(environment) ?? throw new RotoscopeException($"connector '{connector.Label}': its app secret is not set ({source})");
+        }
+
+        return new DropboxClient(new DropboxCredentials(connector.AppKey, appSecret, refreshToken), connector.Endpoint is { } url ? new Uri(url) : null);
     }
 
     private AmazonS3Client CreateClient(S3ConnectorSettings connector)

@@ -7,8 +7,8 @@ public abstract record MediaLocation
     public required string Text { get; init; }
 
     /// <summary>
-    /// Parses a plain path, <c>file://</c>, <c>data://</c>, <c>s3://</c> or <c>s3+label://</c> URI. <c>dropbox://</c> is
-    /// refused with a clear message: this version has no connector for it.
+    /// Parses a plain path or a <c>file://</c>, <c>data://</c>, <c>s3://</c>, <c>s3+label://</c>, <c>dropbox://</c> or
+    /// <c>dropbox+label://</c> URI.
     /// </summary>
     public static MediaLocation Parse(string text)
     {
@@ -29,22 +29,20 @@ public abstract record MediaLocation
                 return BlobKey.TryParse(rest, out var key, out var reason)
                     ? new StoreObject(key) { Text = text }
                     : throw new RotoscopeException($"'{text}' is not a valid data:// URI: {reason}");
-            case "s3":
-            case var labelled when labelled.StartsWith("s3+", StringComparison.Ordinal):
-                var label = scheme == "s3" ? null : scheme["s3+".Length..];
+            case "s3" or "dropbox":
+            case var labelled when labelled.StartsWith("s3+", StringComparison.Ordinal) || labelled.StartsWith("dropbox+", StringComparison.Ordinal):
+                var kind = scheme.Split('+')[0];
+                var label = scheme == kind ? null : scheme[(kind.Length + 1)..];
                 if (label is { Length: 0 } || rest.Length == 0)
                 {
-                    throw new RotoscopeException($"'{text}' is not a valid S3 URI (s3://bucket/key or s3+label://key)");
+                    throw new RotoscopeException(kind == "s3"
+                        ? $"'{text}' is not a valid S3 URI (s3://bucket/key or s3+label://key)"
+                        : $"'{text}' is not a valid Dropbox URI (dropbox://folder/file or dropbox+label://file)");
                 }
 
-                return new Remote("s3", label, rest) { Text = text };
+                return new Remote(kind, label, rest) { Text = text };
             default:
-                if (scheme.StartsWith("dropbox", StringComparison.Ordinal))
-                {
-                    throw new RotoscopeException($"'{text}': {scheme}:// is not supported by this version of rotoscope (use a path, file://, data:// or s3://)");
-                }
-
-                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file://, data:// or s3://)");
+                throw new RotoscopeException($"'{text}': unknown URI scheme '{scheme}' (use a path, file://, data://, s3:// or dropbox://)");
         }
     }
 
@@ -54,6 +52,9 @@ public abstract record MediaLocation
     /// <summary>A blob in the hosted <c>data://</c> store.</summary>
     public sealed record StoreObject(BlobKey Key) : MediaLocation;
 
-    /// <summary>An object reached through a connector: <c>s3://bucket/key</c> (Label null: the default connector) or <c>s3+label://key</c>.</summary>
+    /// <summary>
+    /// An object reached through a connector of <paramref name="Kind"/> (s3, dropbox): <c>s3://bucket/key</c> or
+    /// <c>dropbox://folder/file</c> (Label null: the default connector), or <c>s3+label://key</c>, <c>dropbox+label://file</c>.
+    /// </summary>
     public sealed record Remote(string Kind, string? Label, string Path) : MediaLocation;
 }

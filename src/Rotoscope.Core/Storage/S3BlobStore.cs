@@ -34,6 +34,10 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// <summary>The bucket.</summary>
     public string Bucket => bucket;
 
+    /// <summary>A store of the same bucket rooted at <paramref name="folder"/> inside this one.</summary>
+    public S3BlobStore Under(BlobKey? folder) =>
+        folder is { } key ? new S3BlobStore(client, bucket, $"{root}{key.Value}/", writable, $"{description}{key}/") : this;
+
     /// <inheritdoc/>
     public async Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken)
     {

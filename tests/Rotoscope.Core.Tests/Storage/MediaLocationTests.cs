@@ -18,7 +18,7 @@ public class MediaLocationTests
 
     [Theory]
     [InlineData("data://../etc/passwd", "not a valid data:// URI")]
-    [InlineData("dropbox+review://a.mp4", "dropbox+review:// is not supported by this version")]
+    [InlineData("dropbox+://a.mp4", "not a valid Dropbox URI")]
     [InlineData("ftp://host/a.mp4", "unknown URI scheme 'ftp'")]
     public void Parse_ThrowsClearError_WhenUriIsUnusable(string text, string expected)
     {

@@ -124,7 +124,7 @@ public sealed class S3BlobStoreTests(S3Server server) : IAsyncLifetime, IDisposa
     private (IBlobStore Store, BlobKey Key) Resolve(string uri) => connectors!.Resolve(MediaLocation.Parse(uri), forWrite: true);
 
     private Connectors Connect(string secret, string? endpoint = null) => new(
-        new ConnectorConfig([new S3ConnectorSettings("test", bucket, "", endpoint ?? server.Endpoint, server.Region, Writable: true, new SecretSource(server.AccessKey), new SecretSource(secret))]),
+        new ConnectorConfig { S3 = [new S3ConnectorSettings("test", bucket, "", endpoint ?? server.Endpoint, server.Region, Writable: true, new SecretSource(server.AccessKey), new SecretSource(secret))] },
         new Dictionary<string, string?>(),
         new LocalBlobStore(data.FullName));
 
