@@ -39,7 +39,7 @@ internal static class RenderCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
         var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
         var dataDir = CommandOptions.DataDirectory();
-        var frameStore = new Option<string?>("--store") { Description = "Keep frames and render state in S3 instead of data:// (s3://bucket/prefix/ or s3+label://prefix/), to share them between machines." };
+        var frameStore = new Option<string?>("--store") { Description = "Keep frames and render state in a connector's folder instead of data:// (s3://bucket/prefix/, s3+label://prefix/, dropbox+label://folder/), to share them between machines." };
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {

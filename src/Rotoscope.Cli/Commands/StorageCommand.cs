@@ -30,7 +30,7 @@ internal static class StorageCommand
 
     private static Command List(CliContext context, Option<string?> dataDir)
     {
-        var uri = new Argument<string>("uri") { Description = "A folder (data://videos/, s3+label://prefix/) or one object." };
+        var uri = new Argument<string>("uri") { Description = "A folder (data://videos/, s3+label://prefix/, dropbox+label://folder/) or one object." };
         var json = new Option<bool>("--json") { Description = "Print the listing as JSON." };
         var command = new Command("ls", "List objects with their sizes and dates.") { uri, json, dataDir };
         command.SetAction(async (parse, cancellationToken) =>
@@ -171,7 +171,7 @@ internal static class StorageCommand
 
     private static Command Prune(CliContext context, Option<string?> dataDir)
     {
-        var uri = new Argument<string>("store") { Description = "The frame store: data:// (default) or an S3 store given to render --store.", DefaultValueFactory = _ => "data://" };
+        var uri = new Argument<string>("store") { Description = "The frame store: data:// (default) or a store given to render --store.", DefaultValueFactory = _ => "data://" };
         var olderThan = new Option<TimeSpan>("--older-than")
         {
             Description = "Remove renders (and the frames only they use) not touched for this long: 14d, 36h, 90m.",
