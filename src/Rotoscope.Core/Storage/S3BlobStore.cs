@@ -18,8 +18,14 @@ namespace Rotoscope.Core.Storage;
 /// </remarks>
 public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bool writable, string description) : IBlobStore
 {
-    /// <summary>Objects larger than this go up as a multipart upload in parts of this size.</summary>
+    /// <summary>Objects larger than this go up as a multipart upload, and come down as ranged GETs, in parts of this size.</summary>
     public const int PartSize = 16 * 1024 * 1024;
+
+    // How many parts a large download fetches ahead of its reader: the parallelism, and the memory (parts of 16 MiB).
+    private const int PartsAhead = 4;
+
+    // How often a body whose connection drops is asked for again before the read fails.
+    private const int MaxResumes = 5;
 
     /// <inheritdoc/>
     public string Description => description;
@@ -57,12 +63,29 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// The first request asks for the first part's range: a small object comes whole, a large one says its length, and
+    /// its other parts are fetched as ranged GETs, several ahead of the reader, in parallel.
+    /// </remarks>
     public async Task<Stream> OpenReadAsync(BlobKey key, CancellationToken cancellationToken)
     {
         try
         {
-            var response = await client.GetObjectAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
-            return new ResumingStream(this, key, response);
+            GetObjectResponse response;
+            try
+            {
+                response = await client.GetObjectAsync(
+                    new GetObjectRequest { BucketName = bucket, Key = ObjectKey(key), ByteRange = new ByteRange(0, PartSize - 1) },
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                // An empty object has no first byte to range over.
+                response = await client.GetObjectAsync(bucket, ObjectKey(key), cancellationToken).ConfigureAwait(false);
+            }
+
+            var length = response.ContentRange is { } range && long.TryParse(range[(range.LastIndexOf('/') + 1)..], out var total) ? total : response.ContentLength;
+            return length <= PartSize ? new ResumingStream(this, key, response) : new ParallelRangeStream(this, key, response, length);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
@@ -196,6 +219,8 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
 
     private string ObjectKey(BlobKey key) => root + key.Value;
 
+    private static TimeSpan Backoff(int attempt) => TimeSpan.FromMilliseconds(100 * (1 << attempt) * (0.5 + Random.Shared.NextDouble()));
+
     private void EnsureWritable(BlobKey key)
     {
         if (!writable)
@@ -226,7 +251,6 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// </summary>
     private sealed class ResumingStream(S3BlobStore store, BlobKey key, GetObjectResponse first) : Stream
     {
-        private const int MaxResumes = 5;
         private readonly long length = first.ContentLength;
         private readonly string etag = first.ETag;
         private GetObjectResponse response = first;
@@ -270,7 +294,7 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
                         throw store.Failure(key, e);
                     }
 
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << resumes) * (0.5 + Random.Shared.NextDouble())), cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Backoff(resumes), cancellationToken).ConfigureAwait(false);
                     await ResumeAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -308,6 +332,179 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             catch (Exception e) when (e is AmazonServiceException or HttpRequestException)
             {
                 throw store.Failure(key, e); // Changed or gone since the read began, or the server is down for good.
+            }
+        }
+    }
+
+    /// <summary>
+    /// A large object's body as consecutive ranged GETs of <see cref="PartSize"/> (the same ETag), up to
+    /// <see cref="PartsAhead"/> in flight ahead of the reader, each into a pooled buffer. A part whose connection drops
+    /// is asked for again, a few times. Disposing it stops the fetches and returns the buffers.
+    /// </summary>
+    private sealed class ParallelRangeStream : Stream
+    {
+        private readonly S3BlobStore store;
+        private readonly BlobKey key;
+        private readonly string etag;
+        private readonly long length;
+        private readonly Queue<Task<byte[]>> ahead = new();
+        private readonly CancellationTokenSource stop = new();
+        private long nextStart;
+        private byte[]? part;
+        private int partLength;
+        private int partOffset;
+        private long position;
+
+        public ParallelRangeStream(S3BlobStore store, BlobKey key, GetObjectResponse first, long length)
+        {
+            (this.store, this.key, this.length, etag) = (store, key, length, first.ETag);
+            ahead.Enqueue(ReadFirstAsync(first, stop.Token));
+            nextStart = PartSize;
+            FetchAhead();
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position { get => position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (position >= length || buffer.IsEmpty)
+            {
+                return 0;
+            }
+
+            if (part is null || partOffset == partLength)
+            {
+                if (part is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(part);
+                    part = null;
+                }
+
+                var next = ahead.Dequeue();
+                FetchAhead();
+                try
+                {
+                    part = await next.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is AmazonServiceException or HttpRequestException or IOException)
+                {
+                    throw store.Failure(key, e);
+                }
+
+                (partLength, partOffset) = ((int)Math.Min(PartSize, length - position), 0);
+            }
+
+            var count = Math.Min(buffer.Length, partLength - partOffset);
+            part.AsMemory(partOffset, count).CopyTo(buffer);
+            partOffset += count;
+            position += count;
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                stop.Cancel();
+                if (part is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(part);
+                    part = null;
+                }
+
+                // Parts still on their way go back to the pool when they land (or fail, having returned their own).
+                foreach (var pending in ahead)
+                {
+                    _ = pending.ContinueWith(t => ArrayPool<byte>.Shared.Return(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                }
+
+                ahead.Clear();
+                stop.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void FetchAhead()
+        {
+            while (ahead.Count < PartsAhead && nextStart < length)
+            {
+                ahead.Enqueue(FetchAsync(nextStart, stop.Token));
+                nextStart += PartSize;
+            }
+        }
+
+        // The first part is the body of the request that found the length; if it drops, it is fetched like the others.
+        private async Task<byte[]> ReadFirstAsync(GetObjectResponse first, CancellationToken cancellationToken)
+        {
+            var buffer = ArrayPool<byte>.Shared.Rent(PartSize);
+            try
+            {
+                using (first)
+                {
+                    await first.ResponseStream.ReadExactlyAsync(buffer.AsMemory(0, PartSize), cancellationToken).ConfigureAwait(false);
+                }
+
+                return buffer;
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                return await FetchAsync(0, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+        }
+
+        private async Task<byte[]> FetchAsync(long start, CancellationToken cancellationToken)
+        {
+            var count = (int)Math.Min(PartSize, length - start);
+            var buffer = ArrayPool<byte>.Shared.Rent(count);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    using var response = await store.Client.GetObjectAsync(
+                        new GetObjectRequest { BucketName = store.Bucket, Key = store.ObjectKey(key), ByteRange = new ByteRange(start, start + count - 1), EtagToMatch = etag },
+                        cancellationToken).ConfigureAwait(false);
+                    await response.ResponseStream.ReadExactlyAsync(buffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+                    return buffer;
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && attempt <= MaxResumes && !cancellationToken.IsCancellationRequested)
+                {
+                    await Task.Delay(Backoff(attempt), CancellationToken.None).ConfigureAwait(false);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw;
+                }
             }
         }
     }

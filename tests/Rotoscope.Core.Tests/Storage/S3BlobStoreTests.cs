@@ -59,6 +59,25 @@ public sealed class S3BlobStoreTests(S3Server server) : IAsyncLifetime, IDisposa
     }
 
     [Fact]
+    public async Task Read_OfALargeObject_IsByteExactInParallelRanges_WhenConnectionsAreCut()
+    {
+        var content = RandomNumberGenerator.GetBytes((5 * S3BlobStore.PartSize) + 777);
+        var (store, key) = Resolve("s3+test://large/video.mp4");
+        await store.WriteAllBytesAsync(key, content, CancellationToken.None);
+        await using var proxy = new FaultyProxy(server.Endpoint, seed: 11, maxBytes: 48 * 1024 * 1024);
+        using var faulty = Connect(server.SecretKey, proxy.Endpoint);
+        var (through, _) = faulty.Resolve(MediaLocation.Parse("s3+test://large/video.mp4"), forWrite: false);
+
+        await using var body = await through.OpenReadAsync(key, CancellationToken.None);
+        var read = new MemoryStream();
+        await body.CopyToAsync(read, 100_000);
+
+        Assert.Equal(content.Length, body.Length);
+        Assert.Equal(SHA256.HashData(content), SHA256.HashData(read.ToArray()));
+        Assert.True(proxy.Faults >= 1, "no fault was injected");
+    }
+
+    [Fact]
     public async Task List_ReturnsEveryKey_WhenThereAreMoreThanAThousand()
     {
         var (store, _) = Resolve("s3+test://many/x");
