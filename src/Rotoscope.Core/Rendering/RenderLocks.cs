@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Core.Rendering;
 
@@ -65,7 +66,7 @@ public sealed class RenderLocks(string directory)
         return probe is null;
     }
 
-    private static string NameOf(string output) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(output)))[..24];
+    private static string NameOf(string output) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(MediaLocation.Parse(output).Identity)))[..24];
 
     private static FileStream? TryLock(string path)
     {

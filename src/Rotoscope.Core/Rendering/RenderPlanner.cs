@@ -64,7 +64,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         // Frames are shared by key (split: input + fps + format; styled: chain + split); the render id also covers
         // the output and batching, so two requests that differ only there never share plan or batch markers.
         var splitKey = ShortHash($"{inputHash}|{fps}|{request.FrameFormat}");
-        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{probed.Width}x{probed.Height}|{container}|{output}|{request.BatchSize}");
+        var renderId = ShortHash($"{splitKey}|{chain.Hash}|{probed.Width}x{probed.Height}|{container}|{MediaLocation.Parse(output).Identity}|{request.BatchSize}");
         return new RenderPlan(renderId, inputPath, inputHash, probed, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container)
         {
             AllowDamaged = request.AllowDamaged,

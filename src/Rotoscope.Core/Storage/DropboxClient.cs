@@ -604,7 +604,8 @@ public sealed class DropboxClient : IDisposable
 
     private static DropboxEntry ReadEntry(JsonElement entry)
     {
-        var kind = entry.GetProperty(".tag").GetString() switch
+        // Only the polymorphic Metadata carries a tag; upload and download answer with a FileMetadata, which has none.
+        var kind = (entry.TryGetProperty(".tag", out var tag) ? tag.GetString() : "file") switch
         {
             "file" => DropboxEntryKind.File,
             "folder" => DropboxEntryKind.Folder,

@@ -7,6 +7,12 @@ public abstract record MediaLocation
     public required string Text { get; init; }
 
     /// <summary>
+    /// The same for every spelling of the same place: a Dropbox path in lower case (Dropbox ignores case), anything
+    /// else as typed. Render ids and output locks are keyed by it.
+    /// </summary>
+    public string Identity => this is Remote { Kind: "dropbox" } ? Text.ToLowerInvariant() : this is LocalFile file ? file.Path : Text;
+
+    /// <summary>
     /// Parses a plain path or a <c>file://</c>, <c>data://</c>, <c>s3://</c>, <c>s3+label://</c>, <c>dropbox://</c> or
     /// <c>dropbox+label://</c> URI.
     /// </summary>
