@@ -8,9 +8,9 @@
 #   scripts/bootstrap.sh --cpu    build the CPU flavour again
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/apt.sh
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 out=.build/cli
 installed=$(cat "$out/flavour" 2>/dev/null || echo cpu)
@@ -27,15 +27,7 @@ command -v dotnet >/dev/null || { say "the .NET 10 SDK is required (https://dot.
 
 # Debian packages: install only those missing.
 apt_packages=(ffmpeg libturbojpeg0 libpng16-16 ${ROTOSCOPE_EXTRA_APT:-})
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+apt_install_missing "${apt_packages[@]}" || exit 1
 
 # The CLI, built once; rebuilt when sources are newer than the build, or into a clean folder when the flavour changes
 # (the flavours carry different native libraries).

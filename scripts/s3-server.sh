@@ -43,26 +43,10 @@ EMPTY_SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 
 cmd="${1:-}"; DIR="${2:-}"
 
-# --- Debian packages: install only those missing; one install at a time (test assemblies start servers in parallel)
+# --- Debian packages: install only those missing (scripts/lib/apt.sh: one install at a time across scripts)
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 install_packages() {
-  exec 9>/tmp/rotoscope-s3-server-install.lock
-  flock 9
-  apt_packages=(swift swift-proxy swift-object swift-container swift-account python3-swift memcached curl)
-  missing=()
-  for p in "${apt_packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing Debian packages: ${missing[*]}"
-    # (their output is kept back, and only its last line shown if the install fails: invoke-rc.d and debconf are chatty)
-    if ! apt_log=$({ as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "${missing[@]}"; } 2>&1); then
-      say "could not install the Debian packages ${missing[*]}: $(printf '%s' "$apt_log" | grep -v '^\s*$' | tail -n 1)"
-      exit 1
-    fi
-  fi
-  flock -u 9
-  exec 9>&-
+  apt_install_missing swift swift-proxy swift-object swift-container swift-account python3-swift memcached curl || exit 1
 }
 
 if [ "$cmd" = install ] && [ $# -eq 1 ]; then
