@@ -132,6 +132,37 @@ public sealed class DropboxBlobStoreTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Calls_RefreshTheAccessTokenEarly_WhenItIsAboutToExpire()
+    {
+        Fake.AccessTokenLifetime = TimeSpan.FromMinutes(10);
+        var clock = new ManualClock();
+        using var client = new DropboxClient(new DropboxCredentials(Fake.AppKey, Fake.AppSecret, Fake.RefreshToken), new Uri(Fake.Url), TimeSpan.FromMilliseconds(10), clock);
+
+        await client.GetMetadataAsync("/Rotoscope/x", CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(4));
+        await client.GetMetadataAsync("/Rotoscope/x", CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(2)); // four minutes left: inside the five-minute margin
+        await client.GetMetadataAsync("/Rotoscope/x", CancellationToken.None);
+
+        Assert.Equal(2, Fake.Requests.Count(r => r == "POST /oauth2/token"));
+    }
+
+    [Fact]
+    public async Task Move_MovesAFolder_AndRefusesAnOccupiedDestination()
+    {
+        using var client = new DropboxClient(new DropboxCredentials(Fake.AppKey, Fake.AppSecret, Fake.RefreshToken), new Uri(Fake.Url), TimeSpan.FromMilliseconds(10));
+        Fake.PutFile("/Rotoscope/Reviews/Drone/preview.mp4", [1, 2]);
+        Fake.PutFile("/Rotoscope/Reviews/Approved/Other/preview.mp4", [3]);
+
+        var moved = await client.MoveAsync("/Rotoscope/Reviews/Drone", "/Rotoscope/Reviews/Approved/Drone", CancellationToken.None);
+        var occupied = await Assert.ThrowsAsync<DropboxApiException>(() => client.MoveAsync("/Rotoscope/Reviews/Approved/Drone", "/Rotoscope/Reviews/Approved/Other", CancellationToken.None));
+
+        Assert.Equal((DropboxEntryKind.Folder, "/Rotoscope/Reviews/Approved/Drone"), (moved.Kind, moved.PathDisplay));
+        Assert.Equal([1, 2], Fake.FileContent("/rotoscope/reviews/approved/drone/PREVIEW.mp4"));
+        Assert.Equal(("to", "conflict"), (occupied.Tag, occupied.InnerTag));
+    }
+
+    [Fact]
     public async Task Calls_FailWithOneLineThatHoldsNoSecret_WhenTheRefreshTokenIsRefused()
     {
         const string Wrong = "wrong-refresh-token-never-printed";
@@ -220,6 +251,15 @@ public sealed class DropboxBlobStoreTests : IAsyncLifetime, IDisposable
 
         Assert.Equal(DropboxFake.ContentHash(content), incremental.Finish());
         Assert.Equal(DropboxFake.ContentHash(content), DropboxContentHash.Of(content));
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        public void Advance(TimeSpan by) => now += by;
+
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private (IBlobStore Store, BlobKey Key) Resolve(string uri) => connectors!.Resolve(MediaLocation.Parse(uri), forWrite: true);
