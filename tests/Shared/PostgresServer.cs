@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Rotoscope.Tests;
@@ -23,15 +22,14 @@ public sealed partial class PostgresServer : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var output = await RunAsync(["bash", RepoPath("scripts", "pg-server.sh"), "start", Folder], "pg-server.sh start", TimeSpan.FromMinutes(5));
-        var values = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        var values = await ServerScript.RunAsync("pg-server.sh", "start", Folder, TimeSpan.FromMinutes(5));
         ConnectionString = values["connection"];
         Port = int.Parse(values["port"], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task DisposeAsync()
     {
-        await RunAsync(["bash", RepoPath("scripts", "pg-server.sh"), "stop", Folder], "pg-server.sh stop", TimeSpan.FromMinutes(1));
+        await ServerScript.RunAsync("pg-server.sh", "stop", Folder, TimeSpan.FromMinutes(1));
         if (Directory.Exists(Folder))
         {
             Directory.Delete(Folder, recursive: true);
@@ -59,7 +57,9 @@ public sealed partial class PostgresServer : IAsyncLifetime
     public static async Task<string> QueryAsync(string connectionString, string sql)
     {
         var parts = Parse(connectionString);
-        var environment = new Dictionary<string, string>
+        // No libpq variable of the test run's own may steer psql elsewhere.
+        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("PG", StringComparison.Ordinal)).ToDictionary(k => k, string? (_) => null);
+        foreach (var (key, value) in new Dictionary<string, string>
         {
             ["PGHOST"] = parts.GetValueOrDefault("host", "127.0.0.1"),
             ["PGPORT"] = parts.GetValueOrDefault("port", "5432"),
@@ -67,8 +67,12 @@ public sealed partial class PostgresServer : IAsyncLifetime
             ["PGUSER"] = parts.GetValueOrDefault("username", "rotoscope"),
             ["PGPASSWORD"] = parts.GetValueOrDefault("password", ""),
             ["PGCONNECT_TIMEOUT"] = "10",
-        };
-        var output = await RunAsync([Psql, "-X", "-w", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], "psql", TimeSpan.FromMinutes(1), environment);
+        })
+        {
+            environment[key] = value;
+        }
+
+        var output = await ServerScript.RunProcessAsync([Psql, "-X", "-w", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql], "psql", TimeSpan.FromMinutes(1), environment);
         return output.TrimEnd('\n');
     }
 
@@ -80,63 +84,6 @@ public sealed partial class PostgresServer : IAsyncLifetime
     private static Dictionary<string, string> Parse(string connectionString) =>
         connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
-
-    private static async Task<string> RunAsync(string[] command, string what, TimeSpan limit, Dictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in command.Skip(1))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        if (environment is not null)
-        {
-            // (no libpq variable of the test run's own may steer psql elsewhere)
-            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("PG", StringComparison.Ordinal)).ToList())
-            {
-                start.Environment.Remove(key);
-            }
-
-            foreach (var (key, value) in environment)
-            {
-                start.Environment[key] = value;
-            }
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{what} did not finish within {limit.TotalSeconds} s");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{what} failed: {(await stderr).Trim()}");
-        }
-
-        return await stdout;
-    }
-
-    private static string RepoPath(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Rotoscope.sln")))
-            {
-                return Path.Combine([dir.FullName, .. parts]);
-            }
-        }
-
-        throw new InvalidOperationException($"no Rotoscope.sln above {AppContext.BaseDirectory}");
-    }
 
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
     private static partial Regex DatabaseName();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.Runtime;
 using Amazon.S3;
 
@@ -26,8 +25,7 @@ public sealed class S3Server : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var lines = await RunAsync("start", directory);
-        var values = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+        var values = await ServerScript.RunAsync("s3-server.sh", "start", directory, TimeSpan.FromMinutes(5));
         Endpoint = values["endpoint"];
         AccessKey = values["access_key"];
         SecretKey = values["secret_key"];
@@ -36,42 +34,8 @@ public sealed class S3Server : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await RunAsync("stop", directory);
+        await ServerScript.RunAsync("s3-server.sh", "stop", directory, TimeSpan.FromMinutes(1));
         Directory.Delete(directory, recursive: true);
-    }
-
-    private static async Task<string> RunAsync(string verb, string folder)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { RepoPath("scripts", "s3-server.sh"), verb, folder })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"s3-server.sh {verb} failed: {await stderr}");
-        }
-
-        return await stdout;
-    }
-
-    private static string RepoPath(params string[] parts)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Rotoscope.sln")))
-            {
-                return Path.Combine([dir.FullName, .. parts]);
-            }
-        }
-
-        throw new InvalidOperationException($"no Rotoscope.sln above {AppContext.BaseDirectory}");
     }
 }
 

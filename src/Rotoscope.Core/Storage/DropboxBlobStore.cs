@@ -135,31 +135,17 @@ public sealed class DropboxBlobStore(DropboxClient client, string root, bool wri
     /// The file's body. A connection lost while it is read is survived by asking again for the rest of the same
     /// revision (a ranged download of rev:…), a few times. Disposing it releases the connection.
     /// </summary>
-    private sealed class ResumingStream(DropboxBlobStore store, BlobKey key, DropboxDownload first) : Stream
+    private sealed class ResumingStream(DropboxBlobStore store, BlobKey key, DropboxDownload first) : ReadOnlyStream
     {
         private const int MaxResumes = 5;
         private readonly long length = first.Entry.Size;
         private readonly string revision = first.Entry.Rev ?? "";
         private DropboxDownload download = first;
-        private long position;
         private int resumes;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => length;
 
-        public override long Position { get => position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        protected override async ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -171,7 +157,6 @@ public sealed class DropboxBlobStore(DropboxClient client, string root, bool wri
                         throw new IOException($"the download ended at byte {position} of {length}");
                     }
 
-                    position += read;
                     return read;
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
@@ -193,16 +178,6 @@ public sealed class DropboxBlobStore(DropboxClient client, string root, bool wri
                 }
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -249,30 +249,16 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// read is this stream's to survive: it asks again for the rest (a ranged GET of the same ETag), a few times.
     /// Disposing it releases the HTTP response.
     /// </summary>
-    private sealed class ResumingStream(S3BlobStore store, BlobKey key, GetObjectResponse first) : Stream
+    private sealed class ResumingStream(S3BlobStore store, BlobKey key, GetObjectResponse first) : ReadOnlyStream
     {
         private readonly long length = first.ContentLength;
         private readonly string etag = first.ETag;
         private GetObjectResponse response = first;
-        private long position;
         private int resumes;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
 
         public override long Length => length;
 
-        public override long Position { get => position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        protected override async ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken)
         {
             while (true)
             {
@@ -284,7 +270,6 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
                         throw new IOException($"the response ended at byte {position} of {length}");
                     }
 
-                    position += read;
                     return read;
                 }
                 catch (IOException e) when (!cancellationToken.IsCancellationRequested)
@@ -295,20 +280,10 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
                     }
 
                     await Task.Delay(Backoff(resumes), cancellationToken).ConfigureAwait(false);
-                    await ResumeAsync(cancellationToken).ConfigureAwait(false);
+                    await ResumeAsync(position, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -320,7 +295,7 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             base.Dispose(disposing);
         }
 
-        private async Task ResumeAsync(CancellationToken cancellationToken)
+        private async Task ResumeAsync(long position, CancellationToken cancellationToken)
         {
             response.Dispose();
             try
@@ -341,7 +316,7 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
     /// <see cref="PartsAhead"/> in flight ahead of the reader, each into a pooled buffer. A part whose connection drops
     /// is asked for again, a few times. Disposing it stops the fetches and returns the buffers.
     /// </summary>
-    private sealed class ParallelRangeStream : Stream
+    private sealed class ParallelRangeStream : ReadOnlyStream
     {
         private readonly S3BlobStore store;
         private readonly BlobKey key;
@@ -353,7 +328,6 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
         private byte[]? part;
         private int partLength;
         private int partOffset;
-        private long position;
 
         public ParallelRangeStream(S3BlobStore store, BlobKey key, GetObjectResponse first, long length)
         {
@@ -363,22 +337,9 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             FetchAhead();
         }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
         public override long Length => length;
 
-        public override long Position { get => position; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        protected override async ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken)
         {
             if (position >= length || buffer.IsEmpty)
             {
@@ -410,19 +371,8 @@ public sealed class S3BlobStore(IAmazonS3 client, string bucket, string root, bo
             var count = Math.Min(buffer.Length, partLength - partOffset);
             part.AsMemory(partOffset, count).CopyTo(buffer);
             partOffset += count;
-            position += count;
             return count;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
