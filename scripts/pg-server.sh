@@ -55,23 +55,9 @@ if [ "$cmd" = install ] && [ $# -eq 1 ]; then
 fi
 [ -n "$cmd" ] && [ -n "$DIR" ] || usage
 
-# --- process bookkeeping: DIR/run/postgres.pid holds "PID STARTTIME" so a recycled PID is never signalled ------------
-# (read from /proc with bash builtins only: stop polls these often)
-starttime() { local s; { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 0; s=${s##*) }; set -- $s; echo "${20}"; }
-ours() {  # ours PID STARTTIME: is that process still the one we started (and not a zombie)?
-  [[ "${1:-}" =~ ^[0-9]+$ ]] && [ -n "${2:-}" ] || return 1
-  local want=$2 s
-  { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 1
-  s=${s##*) }
-  set -- $s
-  [ "$1" != Z ] && [ "${20}" = "$want" ]
-}
-running() {  # prints "PID STARTTIME" of the recorded postmaster if it is still alive
-  local pid st
-  [ -f "$DIR/run/postgres.pid" ] || return 0
-  read -r pid st <"$DIR/run/postgres.pid" || true
-  if ours "$pid" "$st"; then echo "$pid $st"; fi
-}
+# --- process bookkeeping (scripts/lib/processes.sh): DIR/run/postgres.pid holds "PID STARTTIME" ----------------------
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
+running() { running_in "$DIR/run"; }  # the recorded postmaster, if it is still alive
 children() {  # children PID: prints "PID STARTTIME" of each process whose parent is PID
   local parent=$1 f s
   for f in /proc/[0-9]*/stat; do

@@ -55,20 +55,9 @@ if [ "$cmd" = install ] && [ $# -eq 1 ]; then
 fi
 [ -n "$cmd" ] && [ -n "$DIR" ] || usage
 
-# --- process bookkeeping: DIR/run/NAME.pid holds "PID STARTTIME" so a recycled PID is never signalled -------------
-starttime() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0; s=${s##*) }; set -- $s; echo "${20}"; }
-ours() {  # ours PID STARTTIME: is that process still the one we started?
-  [[ "${1:-}" =~ ^[0-9]+$ ]] && [ -n "${2:-}" ] && [ "$(starttime "$1")" = "$2" ] \
-    && [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" != Z ]
-}
-running() {  # prints "PID STARTTIME" for each recorded process still alive
-  local f pid st
-  for f in "$DIR"/run/*.pid; do
-    [ -f "$f" ] || continue
-    read -r pid st <"$f" || true
-    if ours "$pid" "$st"; then echo "$pid $st"; fi
-  done
-}
+# --- process bookkeeping (scripts/lib/processes.sh): DIR/run/NAME.pid holds "PID STARTTIME" -------------------------
+source "$(dirname "${BASH_SOURCE[0]}")/lib/processes.sh"
+running() { running_in "$DIR/run"; }  # each recorded process still alive
 stop_all() {
   [ -d "$DIR/run" ] || return 0
   local procs=() alive=() p i
