@@ -22,6 +22,9 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     /// <summary>The queue render jobs go to.</summary>
     public const string Queue = EnqueuedState.DefaultQueue;
 
+    // One small hash per step (not one per render holding every batch): reading it costs the same for batch 1 and 1000.
+    private const string JobField = "job";
+
     // Held only for a read, a job creation and a write; a holder that died frees it after the storage's lock timeout.
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
@@ -46,7 +49,7 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
         using var connection = storage.GetConnection();
         using (connection.AcquireDistributedLock($"rotoscope:render:{renderId}", LockTimeout))
         {
-            if (RecordedJob(connection, renderId, step) is { } recorded && !HasEnded(connection, recorded))
+            if (RecordedJob(connection, renderId, step) is { } recorded && !HasLapsed(connection, recorded))
             {
                 return recorded;
             }
@@ -57,9 +60,6 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
         }
     }
 
-    // One small hash per step (not one per render holding every batch): reading it costs the same for batch 1 and 1000.
-    private const string JobField = "job";
-
     private static string KeyOf(string renderId, string step) => $"rotoscope:render:{renderId}:{step}";
 
     private static string? RecordedJob(IStorageConnection connection, string renderId, string step) =>
@@ -67,6 +67,6 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
 
     // A recorded job that failed, was deleted or has expired no longer holds the step: asking again runs it anew (it
     // skips what the store already holds). One that succeeded does: its work is in the store.
-    private static bool HasEnded(IStorageConnection connection, string jobId) =>
+    private static bool HasLapsed(IStorageConnection connection, string jobId) =>
         connection.GetStateData(jobId)?.Name is not { } state || state == FailedState.StateName || state == DeletedState.StateName;
 }
