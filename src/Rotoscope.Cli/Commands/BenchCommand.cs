@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Rotoscope.Core.Inference;
+using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
 
@@ -45,7 +46,7 @@ internal static class BenchCommand
                 await context.Error.WriteLineAsync($"benchmarking '{spec.Style}' on a {spec.Seconds:0.##} s {width}x{height} clip at {spec.Fps} fps…").ConfigureAwait(false);
             }
 
-            var result = await RenderBenchmark.RunAsync(options, spec, cancellationToken).ConfigureAwait(false);
+            var result = await RenderBenchmark.RunAsync(options, spec, RenderLocally, cancellationToken).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(result, CommandOptions.Json)).ConfigureAwait(false);
@@ -65,6 +66,9 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private static async Task<RenderResult> RenderLocally(RotoscopeOptions options, RenderRequest request, Func<PreparedRender, CancellationToken, Task<RenderResult>> follow, CancellationToken cancellationToken) =>
+        (await LocalRenderer.RenderAsync(options, request, follow, notice: null, cancellationToken).ConfigureAwait(false)).Result;
 
     private static (int Width, int Height)? ParseSize(string? text)
     {

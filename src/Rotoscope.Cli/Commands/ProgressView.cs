@@ -12,13 +12,13 @@ internal sealed class ProgressView(CliContext context)
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
 
-    public Task<RenderResult> FollowAsync(StartedRender render, CancellationToken cancellationToken) =>
+    public Task<RenderResult> FollowAsync(PreparedRender render, CancellationToken cancellationToken) =>
         context.ErrorIsTerminal ? FollowLiveAsync(render, cancellationToken) : FollowPlainAsync(render, cancellationToken);
 
     /// <summary>A line about the render that is not progress (e.g. waiting for another process), where progress goes.</summary>
     public void Notice(string text) => (context.ErrorIsTerminal ? context.Error : context.Out).WriteLine(text);
 
-    private async Task<RenderResult> FollowLiveAsync(StartedRender render, CancellationToken cancellationToken)
+    private async Task<RenderResult> FollowLiveAsync(PreparedRender render, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Error) });
         await console.Progress()
@@ -40,7 +40,7 @@ internal sealed class ProgressView(CliContext context)
         return await render.Tracker.Completion.ConfigureAwait(false);
     }
 
-    private async Task<RenderResult> FollowPlainAsync(StartedRender render, CancellationToken cancellationToken)
+    private async Task<RenderResult> FollowPlainAsync(PreparedRender render, CancellationToken cancellationToken)
     {
         await context.Out.WriteLineAsync($"render {render.Plan.RenderId}: {render.Plan.Chain.Name} on {render.Plan.Width}x{render.Plan.Height} at {render.Plan.Fps} fps").ConfigureAwait(false);
         var lastStage = RenderStage.Queued;

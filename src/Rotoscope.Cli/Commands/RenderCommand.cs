@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
+using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
 

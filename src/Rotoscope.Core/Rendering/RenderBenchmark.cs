@@ -28,14 +28,22 @@ public sealed record BenchmarkResult(
     int ProcessorCount,
     IReadOnlyDictionary<string, double> StageSeconds);
 
+/// <summary>Runs a render to its end with <paramref name="options"/>, calling <paramref name="follow"/> once it is under way.</summary>
+public delegate Task<RenderResult> RenderRunner(
+    RotoscopeOptions options,
+    RenderRequest request,
+    Func<PreparedRender, CancellationToken, Task<RenderResult>> follow,
+    CancellationToken cancellationToken);
+
 /// <summary>The <c>rotoscope bench</c> measurement: renders a generated clip, then times inference alone on its frames.</summary>
 public static class RenderBenchmark
 {
-    /// <summary>Runs the benchmark in a throw-away data store under the temp directory.</summary>
-    public static async Task<BenchmarkResult> RunAsync(RotoscopeOptions options, BenchmarkSpec spec, CancellationToken cancellationToken)
+    /// <summary>Runs the benchmark in a throw-away data store under the temp directory, rendering with <paramref name="render"/>.</summary>
+    public static async Task<BenchmarkResult> RunAsync(RotoscopeOptions options, BenchmarkSpec spec, RenderRunner render, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(render);
         var work = new ScratchSpace(options.TempDirectory).Create("bench");
         try
         {
@@ -45,15 +53,14 @@ public static class RenderBenchmark
 
             var clock = Stopwatch.StartNew();
             var planned = TimeSpan.Zero;
-            var (result, _) = await LocalRenderer.RenderAsync(
+            var result = await render(
                 benchOptions,
                 new RenderRequest(clip, spec.Style) { Output = Path.Combine(work.FullName, "out.mp4") },
-                (started, ct) =>
+                (prepared, ct) =>
                 {
                     planned = clock.Elapsed;
-                    return started.Tracker.Completion.WaitAsync(ct);
+                    return prepared.Tracker.Completion.WaitAsync(ct);
                 },
-                notice: null,
                 cancellationToken).ConfigureAwait(false);
             var endToEnd = clock.Elapsed.TotalSeconds;
             var stages = new Dictionary<string, double>(result.StageSeconds) { ["planning"] = Math.Round(planned.TotalSeconds, 3) };

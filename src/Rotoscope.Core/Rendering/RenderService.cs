@@ -1,23 +1,24 @@
 using System.Security.Cryptography;
-using Quartz;
-using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>
-/// Starts renders: plans the request, takes ownership of its output, and either finds it already rendered or records
-/// the plan in the store and hands it to the scheduler.
+/// Prepares renders: plans the request, takes ownership of its output, and either finds it already rendered or records
+/// the plan in the store, where whatever runs the steps (the scheduler, in Jobs/) reads it by render id.
 /// </summary>
-public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISchedulerFactory schedulers, RenderMonitor monitor, StyleRunner runner, RenderLocks locks, Connectors connectors)
+public sealed class RenderService(RenderPlanner planner, IBlobStore store, RenderMonitor monitor, StyleRunner runner, RenderLocks locks, Connectors connectors)
 {
-    /// <summary>Plans and enqueues <paramref name="request"/>; await the returned tracker's completion for the result.</summary>
+    /// <summary>
+    /// Plans <paramref name="request"/> and records its plan; unless it is <see cref="PreparedRender.AlreadyRendered"/>,
+    /// the caller then has its steps run, and awaits the returned tracker's completion for the result.
+    /// </summary>
     /// <remarks>
-    /// Cancelling <paramref name="cancellationToken"/> later cancels the render's running jobs too. The caller disposes
-    /// the returned render once its jobs have stopped, which releases the output. <paramref name="waiting"/> hears when
+    /// Cancelling <paramref name="cancellationToken"/> later cancels the render's running steps too. The caller disposes
+    /// the returned render once its steps have stopped, which releases the output. <paramref name="waiting"/> hears when
     /// the same render runs in another process and this one waits for it.
     /// </remarks>
-    public async Task<StartedRender> StartAsync(RenderRequest request, Action<string> waiting, CancellationToken cancellationToken)
+    public async Task<PreparedRender> PrepareAsync(RenderRequest request, Action<string> waiting, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var plan = await planner.PlanAsync(request, cancellationToken).ConfigureAwait(false);
@@ -32,7 +33,7 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
                     && done.OutputSha256 == existing)
                 {
                     tracker.Complete(done with { AlreadyRendered = true, ElapsedSeconds = 0, FramesReused = done.Frames });
-                    return new StartedRender(plan, tracker, ownership);
+                    return new PreparedRender(plan, tracker, ownership) { AlreadyRendered = true };
                 }
 
                 if (!request.Overwrite)
@@ -44,9 +45,7 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
             // Open the models now: a model that cannot load fails the request before any work or progress output.
             runner.Prepare(plan.Chain);
             await store.WriteJsonAsync(plan.PlanKey, plan, cancellationToken).ConfigureAwait(false);
-            var scheduler = await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
-            await RenderJobs.EnqueueAsync(scheduler, plan.RenderId, cancellationToken).ConfigureAwait(false);
-            return new StartedRender(plan, tracker, ownership);
+            return new PreparedRender(plan, tracker, ownership);
         }
         catch
         {
@@ -82,9 +81,12 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, ISche
     }
 }
 
-/// <summary>A render handed to the scheduler (or found already done): its exact plan, its live progress, and the ownership of its output.</summary>
-public sealed record StartedRender(RenderPlan Plan, RenderTracker Tracker, IDisposable Ownership) : IDisposable
+/// <summary>A render ready to run (or found already done): its exact plan, its live progress, and the ownership of its output.</summary>
+public sealed record PreparedRender(RenderPlan Plan, RenderTracker Tracker, IDisposable Ownership) : IDisposable
 {
+    /// <summary>Its output already holds its result: the tracker has completed and there is nothing to run.</summary>
+    public bool AlreadyRendered { get; init; }
+
     /// <summary>Releases the output for other renders.</summary>
     public void Dispose() => Ownership.Dispose();
 }

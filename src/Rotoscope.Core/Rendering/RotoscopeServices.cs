@@ -1,16 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
-using Quartz;
-using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
 using Rotoscope.Core.Styles;
 
 namespace Rotoscope.Core.Rendering;
 
-/// <summary>Composes a render node: the local store, catalog, ffmpeg, ONNX Runtime and an in-memory Quartz scheduler.</summary>
+/// <summary>Composes a render node's steps: the local store, catalog, ffmpeg and ONNX Runtime (the scheduler that runs them is added by Jobs/).</summary>
 public static class RotoscopeServices
 {
-    /// <summary>Registers everything a render needs in one process.</summary>
+    /// <summary>Registers everything a render's steps need in one process.</summary>
     public static IServiceCollection AddRotoscope(this IServiceCollection services, RotoscopeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -33,18 +31,7 @@ public static class RotoscopeServices
         services.AddSingleton<FrameSplitter>();
         services.AddSingleton<BatchStylizer>();
         services.AddSingleton<VideoAssembler>();
-        services.AddSingleton<RenderJobs>();
         services.AddSingleton<RenderService>();
-        services.AddTransient<SplitJob>();
-        services.AddTransient<StylizeBatchJob>();
-        services.AddTransient<AssembleJob>();
-        services.AddQuartz(quartz =>
-        {
-            // A unique name: Quartz keeps schedulers by name, and tests run several renders in one process.
-            quartz.ConfigureScheduler(scheduler => scheduler.InstanceName = $"rotoscope-{Guid.NewGuid():N}");
-            quartz.UseInMemoryStore();
-            quartz.UseDefaultThreadPool(options.ConcurrentJobs);
-        });
         return services;
     }
 }

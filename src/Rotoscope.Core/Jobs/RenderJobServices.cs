@@ -1,0 +1,51 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Rotoscope.Core.Rendering;
+
+namespace Rotoscope.Core.Jobs;
+
+/// <summary>
+/// Composes render jobs over a Hangfire storage chosen by the caller (in memory for one process; a shared database for
+/// a fleet). Nothing here reads or sets Hangfire's globals (<c>JobStorage.Current</c>, <c>GlobalJobFilters</c>,
+/// <c>JobActivator.Current</c>): several renders, and tests, run side by side in one process.
+/// </summary>
+public static class RenderJobServices
+{
+    /// <summary>
+    /// Registers the render jobs, the queue that enqueues them into <paramref name="storage"/>, and their filters
+    /// (<see cref="RenderJobFilters.Create"/> with <paramref name="retryAttempts"/>). Needs <see cref="RotoscopeServices.AddRotoscope"/>.
+    /// </summary>
+    public static IServiceCollection AddRenderJobs(this IServiceCollection services, JobStorage storage, int retryAttempts)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        services.AddSingleton(storage);
+        services.AddSingleton(provider => RenderJobFilters.Create(provider.GetRequiredService<RenderMonitor>(), retryAttempts));
+        services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(storage, provider.GetRequiredService<IJobFilterProvider>()));
+        services.AddSingleton<RenderScheduler>();
+        services.AddSingleton<RenderJobs>();
+        return services;
+    }
+
+    /// <summary>
+    /// Starts a Hangfire server in this process that runs render jobs from the registered storage on
+    /// <paramref name="workers"/> threads, activating them from <paramref name="services"/>. Stop it with
+    /// <see cref="BackgroundJobServer.SendStop"/> and <see cref="BackgroundJobServer.WaitForShutdownAsync"/>.
+    /// </summary>
+    public static BackgroundJobServer StartServer(IServiceProvider services, int workers)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = new BackgroundJobServerOptions
+        {
+            WorkerCount = workers,
+            Queues = [RenderScheduler.Queue],
+
+            // Hangfire's 15 s default would delay a retry scheduled for later by up to that much.
+            SchedulePollingInterval = TimeSpan.FromSeconds(1),
+            Activator = new AspNetCoreJobActivator(services.GetRequiredService<IServiceScopeFactory>()),
+            FilterProvider = services.GetRequiredService<IJobFilterProvider>(),
+        };
+        return new BackgroundJobServer(options, services.GetRequiredService<JobStorage>());
+    }
+}
