@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Rotoscope.Core;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Jobs;
@@ -40,11 +41,17 @@ internal static class RenderCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
         var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
         var dataDir = CommandOptions.DataDirectory();
+        var fleet = new Option<string?>("--fleet")
+        {
+            Description = $"Run on a fleet of 'rotoscope worker's whose jobs are in this PostgreSQL database (an Npgsql connection string; without a value: ${WorkerCommand.PostgresVariable}).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var detach = new Option<bool>("--detach") { Description = "With --fleet: return once the render is queued, printing its id." };
         var frameStore = new Option<string?>("--store") { Description = "Keep frames and render state in a connector's folder instead of data:// (s3://bucket/prefix/, s3+label://prefix/, dropbox+label://folder/), to share them between machines." };
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, overwrite, allowDamaged,
+            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, fleet, detach, overwrite, allowDamaged,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -66,7 +73,30 @@ internal static class RenderCommand
             };
             var asJson = parse.GetValue(json);
             var view = new ProgressView(context);
-            var result = await LocalRenderer.RenderAsync(options, request, asJson ? null : view.FollowAsync, asJson ? null : view.Notice, cancellationToken).ConfigureAwait(false);
+            (RenderResult Result, IReadOnlyList<string> Notes) result;
+            if (parse.GetResult(fleet) is not null)
+            {
+                var connection = WorkerCommand.ConnectionOf(context, parse.GetValue(fleet));
+                var onFleet = await FleetRenderer.RenderAsync(options, request, connection, parse.GetValue(detach), asJson ? null : view.FollowAsync, asJson ? null : view.Notice, cancellationToken).ConfigureAwait(false);
+                if (onFleet.Result is null)
+                {
+                    await context.Out.WriteLineAsync(asJson
+                        ? JsonSerializer.Serialize(new { onFleet.RenderId, Queued = true }, CommandOptions.Json)
+                        : $"render {onFleet.RenderId} queued on the fleet").ConfigureAwait(false);
+                    return CliApp.Ok;
+                }
+
+                result = (onFleet.Result, onFleet.Notes);
+            }
+            else if (parse.GetValue(detach))
+            {
+                throw new RotoscopeException("--detach needs --fleet: a render of this machine runs in this process");
+            }
+            else
+            {
+                result = await LocalRenderer.RenderAsync(options, request, asJson ? null : view.FollowAsync, asJson ? null : view.Notice, cancellationToken).ConfigureAwait(false);
+            }
+
             var notes = result.Notes.ToList();
             if (result.Result.InputDamage is { } damage)
             {

@@ -3,6 +3,7 @@ using Hangfire.AspNetCore;
 using Hangfire.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Core.Jobs;
 
@@ -21,7 +22,7 @@ public static class RenderJobServices
     {
         ArgumentNullException.ThrowIfNull(storage);
         services.AddSingleton(storage);
-        services.AddSingleton(provider => RenderJobFilters.Create(provider.GetRequiredService<RenderMonitor>(), retryAttempts));
+        services.AddSingleton(provider => RenderJobFilters.Create(provider.GetRequiredService<RenderMonitor>(), provider.GetRequiredService<IBlobStore>(), retryAttempts));
         services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(storage, provider.GetRequiredService<IJobFilterProvider>()));
         services.AddSingleton<RenderScheduler>();
         services.AddSingleton<RenderJobs>();

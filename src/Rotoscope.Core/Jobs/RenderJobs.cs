@@ -13,7 +13,7 @@ namespace Rotoscope.Core.Jobs;
 /// reads it), then a batch's numbers; everything else comes from the plan in the store. Hangfire passes the token
 /// given for <c>cancellationToken</c>: it fires when the server stops or the job is deleted.
 /// </remarks>
-public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchStylizer stylizer, VideoAssembler assembler, StyleRunner runner, RenderMonitor monitor, RenderScheduler scheduler)
+public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplitter splitter, BatchStylizer stylizer, VideoAssembler assembler, StyleRunner runner, RenderMonitor monitor, RenderScheduler scheduler)
 {
     /// <summary>Job: splits the source into frames, enqueuing each batch as soon as its frames are stored.</summary>
     public Task SplitAsync(string renderId, CancellationToken cancellationToken) => RunAsync(renderId, SplitFramesAsync, cancellationToken);
@@ -37,6 +37,8 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 
     private async Task SplitFramesAsync(RenderPlan plan, RenderTracker tracker, CancellationToken cancellationToken)
     {
+        plan = await WithLocalInputAsync(plan, cancellationToken).ConfigureAwait(false);
+
         // Open the models first: on a worker that did not plan the render, a broken model fails before any decoding.
         runner.Prepare(plan.Chain);
 
@@ -79,6 +81,28 @@ public sealed class RenderJobs(IBlobStore store, FrameSplitter splitter, BatchSt
 
         // Batches that finished before the manifest existed could not know they were the last: check for them here.
         await EnqueueAssemblyIfCompleteAsync(plan, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A fleet render's input is in the frame store: a worker on another machine than the planner's fetches it into its
+    // own data store, once.
+    private async Task<RenderPlan> WithLocalInputAsync(RenderPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.InputKey is not { } key || File.Exists(plan.InputPath))
+        {
+            return plan;
+        }
+
+        var local = data.PathOf(key);
+        if (!File.Exists(local))
+        {
+            var source = await store.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+            await using (source.ConfigureAwait(false))
+            {
+                await data.WriteAsync(key, source, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return plan with { InputPath = local };
     }
 
     private async Task StylizeBatchAsync(RenderPlan plan, FrameBatch batch, RenderTracker tracker, CancellationToken cancellationToken)

@@ -14,8 +14,8 @@ namespace Rotoscope.Core.Jobs;
 /// <remarks>
 /// Open-source Hangfire has no batches, so the fan-in is ours: each step's job id is recorded in a hash of the render,
 /// read and written under the render's distributed lock. Both are plain storage operations, so this holds on any
-/// Hangfire storage (in memory for one process, a database shared by a fleet), not only the one in use. The records live
-/// as long as the storage: in the embedded mode, one request.
+/// Hangfire storage (in memory for one process, a database shared by a fleet), not only the one in use. The records of a
+/// run are dropped when the render is requested again after the run ended.
 /// </remarks>
 public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage storage)
 {
@@ -28,9 +28,43 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     // Held only for a read, a job creation and a write; a holder that died frees it after the storage's lock timeout.
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Enqueues the first step of a planned render (its plan must already be in the store); returns its job id.</summary>
-    public string EnqueueRender(string renderId) =>
-        EnqueueOnce(renderId, "split", Job.FromExpression<RenderJobs>(jobs => jobs.SplitAsync(renderId, CancellationToken.None)));
+    // A render with a job in one of these states is running: a new request joins it instead of starting a run.
+    private static readonly HashSet<string> RunningStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
+
+    /// <summary>
+    /// Enqueues the first step of a planned render (its plan must already be in the store), unless the render is running
+    /// (one of its jobs is queued, scheduled or being processed): then it returns the running render's first job. A render
+    /// whose jobs have all ended (it succeeded, failed, or its output has gone since) starts a new run, whose steps are
+    /// enqueued afresh; they skip what the store already holds. Returns the first job's id.
+    /// </summary>
+    public string EnqueueRender(string renderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(renderId);
+        var job = Job.FromExpression<RenderJobs>(jobs => jobs.SplitAsync(renderId, CancellationToken.None));
+        using var connection = storage.GetConnection();
+        using (connection.AcquireDistributedLock(LockOf(renderId), LockTimeout))
+        {
+            var steps = connection.GetAllItemsFromSet(StepsOf(renderId));
+            if (steps.Any(step => RecordedJob(connection, step) is { } id && IsRunning(connection, id)))
+            {
+                return RecordedJob(connection, KeyOf(renderId, "split")) ?? Record(connection, renderId, "split", job);
+            }
+
+            // A new run: the ended run's records would stop its steps from being enqueued again.
+            using (var transaction = connection.CreateWriteTransaction())
+            {
+                foreach (var step in steps)
+                {
+                    transaction.RemoveHash(step);
+                    transaction.RemoveFromSet(StepsOf(renderId), step);
+                }
+
+                transaction.Commit();
+            }
+
+            return Record(connection, renderId, "split", job);
+        }
+    }
 
     /// <summary>Enqueues the stylize job of <paramref name="batch"/>; returns its job id.</summary>
     public string EnqueueBatch(string renderId, FrameBatch batch) =>
@@ -47,23 +81,36 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     {
         ArgumentException.ThrowIfNullOrEmpty(renderId);
         using var connection = storage.GetConnection();
-        using (connection.AcquireDistributedLock($"rotoscope:render:{renderId}", LockTimeout))
+        using (connection.AcquireDistributedLock(LockOf(renderId), LockTimeout))
         {
-            if (RecordedJob(connection, renderId, step) is { } recorded && !HasLapsed(connection, recorded))
-            {
-                return recorded;
-            }
-
-            var id = client.Create(job, new EnqueuedState(Queue));
-            connection.SetRangeInHash(KeyOf(renderId, step), [new KeyValuePair<string, string>(JobField, id)]);
-            return id;
+            return RecordedJob(connection, KeyOf(renderId, step)) is { } recorded && !HasLapsed(connection, recorded)
+                ? recorded
+                : Record(connection, renderId, step, job);
         }
     }
 
+    // Creates the step's job and records it (under the render's lock), in the step's hash and the render's set of steps.
+    private string Record(IStorageConnection connection, string renderId, string step, Job job)
+    {
+        var id = client.Create(job, new EnqueuedState(Queue));
+        using var transaction = connection.CreateWriteTransaction();
+        transaction.SetRangeInHash(KeyOf(renderId, step), [new KeyValuePair<string, string>(JobField, id)]);
+        transaction.AddToSet(StepsOf(renderId), KeyOf(renderId, step));
+        transaction.Commit();
+        return id;
+    }
+
+    private static string LockOf(string renderId) => $"rotoscope:render:{renderId}";
+
+    private static string StepsOf(string renderId) => $"rotoscope:render:{renderId}:steps";
+
     private static string KeyOf(string renderId, string step) => $"rotoscope:render:{renderId}:{step}";
 
-    private static string? RecordedJob(IStorageConnection connection, string renderId, string step) =>
-        connection.GetAllEntriesFromHash(KeyOf(renderId, step))?.GetValueOrDefault(JobField);
+    private static string? RecordedJob(IStorageConnection connection, string key) =>
+        connection.GetAllEntriesFromHash(key)?.GetValueOrDefault(JobField);
+
+    private static bool IsRunning(IStorageConnection connection, string jobId) =>
+        connection.GetStateData(jobId)?.Name is { } state && RunningStates.Contains(state);
 
     // A recorded job that failed, was deleted or has expired no longer holds the step: asking again runs it anew (it
     // skips what the store already holds). One that succeeded does: its work is in the store.

@@ -37,6 +37,12 @@ public sealed record RenderPlan(
     /// <summary>Render what decodes of a damaged or truncated input instead of failing (the result says so).</summary>
     public bool AllowDamaged { get; init; }
 
+    /// <summary>
+    /// The input's copy in the frame store (<c>cache/inputs/SHA256.ext</c>) for a render whose split may run on another
+    /// machine (a fleet): a worker without <see cref="InputPath"/> fetches it from there. Null for a render of this machine.
+    /// </summary>
+    public BlobKey? InputKey { get; init; }
+
     /// <summary>How many frames the split should produce, from the probe.</summary>
     public long ExpectedFrames => Source.ExpectedFrames(Fps);
 
@@ -82,6 +88,9 @@ public sealed record RenderPlan(
     /// <summary>The key of the render's result, written when the output is complete.</summary>
     public BlobKey ResultKey => StatePrefix.Append("result.json");
 
+    /// <summary>Where the one-line reason of a failed render is kept (a fleet's client and <c>status</c> read it).</summary>
+    public static BlobKey FailureKeyOf(string renderId) => StatePrefixOf(renderId).Append("failure.json");
+
     /// <summary>The key of the plan itself.</summary>
     public BlobKey PlanKey => PlanKeyOf(RenderId);
 
@@ -91,7 +100,10 @@ public sealed record RenderPlan(
     private static BlobKey StatePrefixOf(string renderId) => BlobKey.Parse($"renders/{renderId}");
 
     /// <summary>The key of the marker written when the batch of frames <paramref name="batch"/> is styled.</summary>
-    public BlobKey BatchMarkerKey(FrameBatch batch) => StatePrefix.Append($"batches/{batch.First:D6}-{batch.Last:D6}.json");
+    public BlobKey BatchMarkerKey(FrameBatch batch) => BatchesPrefix.Append($"{batch.First:D6}-{batch.Last:D6}.json");
+
+    /// <summary>Where the batch markers are: one per styled batch, named FIRST-LAST.json.</summary>
+    public BlobKey BatchesPrefix => StatePrefix.Append("batches");
 
     /// <summary>The batches that cover <paramref name="frameCount"/> frames.</summary>
     public IReadOnlyList<FrameBatch> Batches(long frameCount) => FrameBatch.Cover(frameCount, BatchSize);

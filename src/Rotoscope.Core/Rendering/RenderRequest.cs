@@ -25,4 +25,7 @@ public sealed record RenderRequest(string Input, string Style)
 
     /// <summary>Render what decodes of a damaged or truncated input instead of failing.</summary>
     public bool AllowDamaged { get; init; }
+
+    /// <summary>Its steps may run on other machines (a fleet): the input is copied into the frame store for them.</summary>
+    public bool Shared { get; init; }
 }

@@ -44,7 +44,15 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, Rende
 
             // Open the models now: a model that cannot load fails the request before any work or progress output.
             runner.Prepare(plan.Chain);
+            if (request.Shared)
+            {
+                plan = plan with { InputKey = await ShareInputAsync(plan, cancellationToken).ConfigureAwait(false) };
+            }
+
             await store.WriteJsonAsync(plan.PlanKey, plan, cancellationToken).ConfigureAwait(false);
+            // A new run: what an earlier run recorded must not be taken for this one's outcome.
+            await store.DeleteAsync(plan.ResultKey, cancellationToken).ConfigureAwait(false);
+            await store.DeleteAsync(RenderPlan.FailureKeyOf(plan.RenderId), cancellationToken).ConfigureAwait(false);
             return new PreparedRender(plan, tracker, ownership);
         }
         catch
@@ -52,6 +60,22 @@ public sealed class RenderService(RenderPlanner planner, IBlobStore store, Rende
             ownership.Dispose();
             throw;
         }
+    }
+
+    // Content-addressed, so each input goes up once, whatever its name or however often it is rendered.
+    private async Task<BlobKey> ShareInputAsync(RenderPlan plan, CancellationToken cancellationToken)
+    {
+        var key = BlobKey.Parse($"cache/inputs/{plan.InputSha256}{Path.GetExtension(plan.InputPath).ToLowerInvariant()}");
+        if (await store.LengthAsync(key, cancellationToken).ConfigureAwait(false) != new FileInfo(plan.InputPath).Length)
+        {
+            var input = File.OpenRead(plan.InputPath);
+            await using (input.ConfigureAwait(false))
+            {
+                await store.WriteAsync(key, input, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return key;
     }
 
     // The content hash of what is at the output now, or null when nothing is.

@@ -37,7 +37,7 @@ public sealed class StorePruner(IBlobStore store, RenderLocks locks)
                 {
                     keep.Add(plan.FramesPrefix.Value);
                     keep.Add(plan.StyledPrefix.Value);
-                    keep.Add(InputUnit(plan.InputPath));
+                    keep.Add(plan.InputKey?.Value ?? InputUnit(plan.InputPath));
                 }
 
                 if (running)

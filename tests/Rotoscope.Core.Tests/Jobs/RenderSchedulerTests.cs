@@ -112,6 +112,7 @@ public sealed class RenderSchedulerTests : IDisposable
         else
         {
             services.AddSingleton<RenderMonitor>();
+            services.AddSingleton<IBlobStore>(new LocalBlobStore(Path.Combine(root, "data")));
         }
 
         return services.AddRenderJobs(storage, retryAttempts: 0).BuildServiceProvider();

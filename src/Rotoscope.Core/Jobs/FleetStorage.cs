@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Npgsql;
+
+namespace Rotoscope.Core.Jobs;
+
+/// <summary>The job storage a fleet shares: Hangfire's tables in a PostgreSQL database, set up for renders.</summary>
+public static class FleetStorage
+{
+    /// <summary>How often a job that failed for a reason that may pass (a storage error, a lost worker) is tried again.</summary>
+    public const int RetryAttempts = 3;
+
+    /// <summary>
+    /// Opens (and on first use creates) the job tables in the database at <paramref name="connectionString"/> (Npgsql
+    /// format). Fails with one line, without the password, when the server cannot be reached or refuses us.
+    /// </summary>
+    public static PostgreSqlStorage Open(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(connectionString);
+        var options = new PostgreSqlStorageOptions
+        {
+            // Hangfire's defaults hide a fetched job for 30 minutes after its worker dies, and poll every 15 s. With a
+            // sliding invisibility a live worker keeps its job hidden by heartbeat, and a dead one's comes back in ~15 s.
+            UseSlidingInvisibilityTimeout = true,
+            InvisibilityTimeout = TimeSpan.FromSeconds(15),
+            QueuePollInterval = TimeSpan.FromSeconds(1),
+            DistributedLockTimeout = TimeSpan.FromSeconds(30),
+            PrepareSchemaIfNecessary = true,
+        };
+        NpgsqlConnectionStringBuilder parsed;
+        try
+        {
+            parsed = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            throw new RotoscopeException("the PostgreSQL connection string is not valid (expected Host=…;Port=…;Database=…;Username=…;Password=…)");
+        }
+
+        try
+        {
+            // The storage connects lazily and its server would retry forever: a database that is down or refuses us is
+            // found here, once.
+            using (var connection = new NpgsqlConnection(connectionString))
+            {
+                connection.Open();
+            }
+
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+        }
+        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException || e.InnerException is NpgsqlException)
+        {
+            // Npgsql's messages name the host and the server's reason; the connection string (with its password) is ours to keep out.
+            var reason = (e as PostgresException ?? e.InnerException as PostgresException)?.MessageText ?? e.GetBaseException().Message;
+            throw new RotoscopeException($"cannot use the job database {parsed.Database} at {parsed.Host}:{parsed.Port} ({reason})", e);
+        }
+    }
+}

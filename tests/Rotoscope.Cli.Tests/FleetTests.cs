@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Rotoscope.Tests;
+using Xunit.Abstractions;
+
+namespace Rotoscope.Cli.Tests;
+
+/// <summary>
+/// Renders on a fleet: worker processes on a real PostgreSQL job database, sharing this machine's data:// store, and a
+/// client that enqueues with <c>render --fleet</c> and follows the render through the store.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(PostgresGroup.Name)]
+public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output) : IAsyncLifetime, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly Cli cli = new();
+    private readonly List<Process> processes = [];
+
+    public async Task InitializeAsync() =>
+        cli.Variables["ROTOSCOPE_POSTGRES"] = await postgres.CreateDatabaseAsync($"fleet_{Guid.NewGuid():N}"[..20]);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose()
+    {
+        foreach (var process in processes)
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+
+            process.Dispose();
+        }
+
+        cli.Dispose();
+    }
+
+    [Fact]
+    public async Task Render_OnTwoWorkers_EqualsALocalRenderFrameForFrame_WhenOneWorkerIsKilledMidRender()
+    {
+        var clip = cli.MakeClip("fleet.mp4", 480, 270, 24, 8); // 192 frames, 48 batches
+        var doomed = Start("worker", "--concurrency", "1");
+
+        var client = cli.Start(["render", clip, "--style", "toon", "--fleet", "--batch-size", "4", "--output", cli.PathOf("fleet.toon.mp4"), "--json"], out var stdout, out var stderr);
+        processes.Add(client);
+
+        // One job at a time: the split is done before the first batch, and the doomed worker is busy with a batch when
+        // it dies. That batch stays with the job database until its invisibility lapses, then runs on the survivor.
+        await WaitUntilAsync(() => Markers() >= 3, "three batches done");
+        doomed.Kill(); // SIGKILL
+        var killed = Stopwatch.StartNew();
+        var doneAtKill = Markers();
+        var survivor = Start("worker", "--concurrency", "1");
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            await client.WaitForExitAsync(timeout.Token);
+        }
+
+        output.WriteLine($"killed after {doneAtKill} of 48 batches; the render completed {killed.Elapsed.TotalSeconds:0.0} s later");
+        Assert.InRange(doneAtKill, 3, 40);
+
+        Assert.True(client.ExitCode == 0, await stderr);
+        var local = await cli.RunAsync("render", clip, "--style", "toon", "--output", cli.PathOf("local.mp4"));
+        Assert.Equal(0, local.ExitCode);
+        var fleetFrames = FrameHashes(cli.PathOf("fleet.toon.mp4"));
+        Assert.Equal(192, fleetFrames.Count);
+        Assert.Equal(FrameHashes(cli.PathOf("local.mp4")), fleetFrames);
+        Assert.Equal(192, JsonDocument.Parse(await stdout).RootElement.GetProperty("frames").GetInt64());
+        Assert.False(survivor.HasExited, "the surviving worker stopped");
+    }
+
+    [Fact]
+    public async Task Render_FailsOnceWithTheWorkersReason_WhenTheInputCannotBeSplit()
+    {
+        var clip = cli.MakeClip("damaged.mp4", 96, 64, 10, 3, true, "-movflags", "+faststart");
+        using (var file = File.OpenWrite(clip))
+        {
+            file.SetLength(file.Length / 2); // a truncated upload: it probes, but ends early
+        }
+
+        Start("worker", "--concurrency", "1");
+
+        var outcome = await cli.RunAsync("render", clip, "--style", "toon", "--fleet");
+
+        Assert.Equal(1, outcome.ExitCode);
+        var line = Assert.Single(outcome.Error.Trim().Split('\n'));
+        Assert.Contains("truncated or damaged", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Worker_SaysWhatIsWrong_WhenTheDatabaseCannotBeReached()
+    {
+        var outcome = await cli.RunAsync("worker", "--postgres", "Host=127.0.0.1;Port=1;Database=nope;Username=u;Password=never-printed");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.StartsWith("rotoscope: cannot use the job database nope at 127.0.0.1:1", outcome.Error.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain("never-printed", outcome.Error, StringComparison.Ordinal);
+    }
+
+    private Process Start(params string[] args)
+    {
+        var process = cli.Start(args, out _, out _);
+        processes.Add(process);
+        return process;
+    }
+
+    private int Markers()
+    {
+        var renders = Path.Combine(cli.DataDirectory, "renders");
+        return Directory.Exists(renders) ? Directory.EnumerateFiles(renders, "*.json", SearchOption.AllDirectories).Count(f => f.Contains("/batches/", StringComparison.Ordinal)) : 0;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < Patience, $"timed out waiting for {what}");
+            await Task.Delay(100);
+        }
+    }
+
+    // One MD5 per decoded frame: equal lists mean the same frames, none missing, none twice.
+    private static List<string> FrameHashes(string video) =>
+        Cli.Ffmpeg("ffmpeg", ["-v", "error", "-i", video, "-map", "0:v", "-f", "framemd5", "-"])
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith('#'))
+            .Select(l => l.Split(',')[^1].Trim())
+            .ToList();
+}
