@@ -30,6 +30,7 @@ internal static class CliApp
             BenchCommand.Create(context),
             ConnectorsCommand.Create(context),
             StorageCommand.Create(context),
+            TrainCommand.Create(context),
         };
 
         var parsed = root.Parse(args);
