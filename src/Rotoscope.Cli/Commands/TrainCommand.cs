@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Rotoscope.Core;
+using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Styles;
 using Rotoscope.Training;
 
@@ -56,10 +57,7 @@ internal static partial class TrainCommand
             settings.Validate();
             CheckName(id, options.ModelsDirectory);
             var stylePath = Path.GetFullPath(parse.GetValue(styleImage)!);
-            if (!File.Exists(stylePath))
-            {
-                throw new RotoscopeException($"style image not found: {parse.GetValue(styleImage)}");
-            }
+            CheckStyleImage(stylePath, parse.GetValue(styleImage)!);
 
             var runDirectory = Path.Combine(options.DataDirectory, "training", id);
             var libTorch = LibTorch.DefaultDirectory(context.Environment, AppContext.BaseDirectory);
@@ -159,6 +157,26 @@ internal static partial class TrainCommand
         if (StyleCatalog.Load(modelsDirectory).Styles.Any(s => s.Id == id))
         {
             throw new RotoscopeException($"'{id}' is a built-in style; choose another --name");
+        }
+    }
+
+    // Before LibTorch loads (seconds): the file's signature only; decoding and the size limits come with training.
+    private static void CheckStyleImage(string path, string given)
+    {
+        if (!File.Exists(path))
+        {
+            throw new RotoscopeException($"style image not found: {given}");
+        }
+
+        var head = new byte[16];
+        using (var stream = File.OpenRead(path))
+        {
+            stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        if (ImageCodec.Detect(head) is null)
+        {
+            throw new RotoscopeException($"the style image {path} is not a JPEG or PNG image");
         }
     }
 
