@@ -132,7 +132,17 @@ public sealed class ResNetFeatures : IDisposable
     {
         ArgumentNullException.ThrowIfNull(rgb);
         ArgumentNullException.ThrowIfNull(taps);
-        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [inputName] = rgb.flip(1) - means };
+        // The export pads asymmetrically (CNTK), so a downsampling block's two paths agree in size only on multiples
+        // of 16 (the deepest tap's scale): the bottom and right remainder is left out.
+        var height = rgb.shape[2] / 16 * 16;
+        var width = rgb.shape[3] / 16 * 16;
+        if (height == 0 || width == 0)
+        {
+            throw new ArgumentException($"ResNet18 features need at least 16x16 pixels (got {rgb.shape[3]}x{rgb.shape[2]})", nameof(rgb));
+        }
+
+        var fitted = height == rgb.shape[2] && width == rgb.shape[3] ? rgb : rgb[.., .., ..(int)height, ..(int)width];
+        var values = new Dictionary<string, Tensor>(StringComparer.Ordinal) { [inputName] = fitted.flip(1) - means };
         var wanted = new HashSet<string>(taps, StringComparer.Ordinal);
         foreach (var step in steps)
         {
