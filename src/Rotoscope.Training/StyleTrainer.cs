@@ -101,6 +101,7 @@ public sealed class StyleTrainer(TrainingJob job)
             if (sinceCheckpoint.Elapsed >= job.CheckpointInterval && step < settings.Steps)
             {
                 SaveCheckpoint(network, adam, new CheckpointState(step, losses, seconds + clock.Elapsed.TotalSeconds));
+                WritePreview(network, content);
                 sinceCheckpoint.Restart();
             }
         }
@@ -146,12 +147,12 @@ public sealed class StyleTrainer(TrainingJob job)
     private (string Model, string Preview, double Difference) Export(StyleNetwork network, ContentSet content)
     {
         var modelPath = Path.Combine(job.RunDirectory, "model.onnx");
-        var previewPath = Path.Combine(job.RunDirectory, "preview.jpg");
+        var previewPath = PreviewPath;
         WriteAtomically(modelPath, StyleNetworkOnnx.Write(network, LibTorch.TorchSharpVersion));
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = TrainingImages.FitShortSide(content.First.unsqueeze(0), 256).round();
+        var input = PreviewInput(content);
         var expected = network.forward(input);
         var (height, width) = ((int)input.shape[2], (int)input.shape[3]);
         var actual = new float[3 * height * width];
@@ -169,6 +170,20 @@ public sealed class StyleTrainer(TrainingJob job)
         WriteAtomically(previewPath, TrainingImages.ToJpeg(expected));
         return (modelPath, previewPath, difference);
     }
+
+    /// <summary>Where the run's preview image is (written at each periodic checkpoint and at the end).</summary>
+    public string PreviewPath => Path.Combine(job.RunDirectory, "preview.jpg");
+
+    // The first content photo through the network as it is now (instance norm keeps no running statistics, so
+    // training and inference compute the same).
+    private void WritePreview(StyleNetwork network, ContentSet content)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        WriteAtomically(PreviewPath, TrainingImages.ToJpeg(network.forward(PreviewInput(content))));
+    }
+
+    private static Tensor PreviewInput(ContentSet content) => TrainingImages.FitShortSide(content.First.unsqueeze(0), 256).round();
 
     private void CheckRun(RunRecord record)
     {

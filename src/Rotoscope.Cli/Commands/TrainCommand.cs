@@ -91,6 +91,12 @@ internal static partial class TrainCommand
             LibTorch.Load(libTorch);
             var asJson = parse.GetValue(json);
             var view = new TrainingView(context, asJson);
+            if (!asJson)
+            {
+                var resume = trainer.CheckpointStep() is > 0 and var step ? $", resuming at step {step}" : "";
+                view.Notice($"training {id}: {settings.Steps} steps of {settings.Size}px crops{resume}; a checkpoint and {trainer.PreviewPath} every {job.CheckpointInterval.TotalMinutes:0} minutes");
+            }
+
             var outcome = await Task.Factory.StartNew(
                 () => trainer.Run(view, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             view.Finish();
@@ -210,6 +216,9 @@ internal static partial class TrainCommand
                 lastLine = value.Elapsed;
             }
         }
+
+        /// <summary>A line that is not progress, where progress goes.</summary>
+        public void Notice(string text) => (context.ErrorIsTerminal ? context.Error : context.Out).WriteLine(text);
 
         public void Finish()
         {
