@@ -17,6 +17,32 @@ public sealed class TrainCommandTrainingTests : IDisposable
     public void Dispose() => cli.Dispose();
 
     [Fact]
+    public async Task Train_ResumesFromTheLastCheckpoint_AfterTheProcessIsKilled()
+    {
+        string[] args = ["train", TrainingSetup.StyleImage, "--name", "crash", "--steps", "30", "--size", "64", "--threads", "2", "--checkpoint-minutes", "0"];
+        var state = Path.Combine(cli.DataDirectory, "training", "crash", "checkpoint", "state.json");
+        using (var process = cli.Start(args, out _, out _))
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(state) && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50);
+            }
+
+            process.Kill();   // SIGKILL: no clean-up of any kind
+            await process.WaitForExitAsync();
+            Assert.True(File.Exists(state), "no checkpoint was written within a minute");
+        }
+
+        var resumed = await cli.RunAsync([.. args, "--json"]);
+
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        var summary = JsonDocument.Parse(resumed.Out).RootElement;
+        Assert.InRange(summary.GetProperty("resumedFrom").GetInt32(), 1, 29);
+        Assert.Equal(30, summary.GetProperty("steps").GetInt32());
+    }
+
+    [Fact]
     public async Task Train_AddsAStyleThatRendersAndIsListed_WhenTrainingEnds()
     {
         var trained = await cli.RunAsync("train", TrainingSetup.StyleImage, "--name", "tiny", "--steps", "3", "--size", "64", "--threads", "2", "--json");

@@ -37,6 +37,8 @@ internal static partial class TrainCommand
         var content = new Option<string?>("--content") { Description = "Folder of JPEG/PNG photographs to train on (default: the photos shipped in models/content)." };
         var seed = new Option<int>("--seed") { Description = $"Seed: the same seed, settings and images give the same network (default {defaults.Seed}).", DefaultValueFactory = _ => defaults.Seed };
         var restart = new Option<bool>("--restart") { Description = "Discard an unfinished run of this name and start over." };
+        var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints (and previews); 0: after every step. Default 3.", DefaultValueFactory = _ => 3 };
+        checkpointMinutes.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) { r.AddError("--checkpoint-minutes must not be negative"); } });
         var threads = CommandOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var dataDir = CommandOptions.DataDirectory();
@@ -45,7 +47,7 @@ internal static partial class TrainCommand
             "train",
             $"Train a style from one image and add it to your styles (the data store's catalog).\nNeeds LibTorch: scripts/training-setup.sh fetches it once (./rotoscope train runs it for you).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            styleImage, name, steps, size, strength, content, seed, restart, threads, json, dataDir,
+            styleImage, name, steps, size, strength, content, seed, restart, checkpointMinutes, threads, json, dataDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -69,6 +71,7 @@ internal static partial class TrainCommand
                 settings)
             {
                 Threads = parse.GetValue(threads),
+                CheckpointInterval = TimeSpan.FromMinutes(parse.GetValue(checkpointMinutes)),
             };
             var trainer = new StyleTrainer(job);
             var registered = Path.Combine(runDirectory, "registered.json");
@@ -94,7 +97,7 @@ internal static partial class TrainCommand
             if (!asJson)
             {
                 var resume = trainer.CheckpointStep() is > 0 and var step ? $", resuming at step {step}" : "";
-                view.Notice($"training {id}: {settings.Steps} steps of {settings.Size}px crops{resume}; a checkpoint and {trainer.PreviewPath} every {job.CheckpointInterval.TotalMinutes:0} minutes");
+                view.Notice($"training {id}: {settings.Steps} steps of {settings.Size}px crops{resume}; a checkpoint and {trainer.PreviewPath} every {job.CheckpointInterval.TotalMinutes:0.##} minutes");
             }
 
             var outcome = await Task.Factory.StartNew(
