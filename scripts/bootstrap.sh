@@ -31,7 +31,7 @@ apt_install_missing "${apt_packages[@]}" || exit 1
 
 # The CLI, built once; rebuilt when sources are newer than the build, or into a clean folder when the flavour changes
 # (the flavours carry different native libraries).
-changed() { find src models/catalog.json Directory.*.props Directory.Build.targets -newer "$out/rotoscope.dll" -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null; }
+changed() { find src models/catalog.json models/content Directory.*.props Directory.Build.targets -newer "$out/rotoscope.dll" -not -path '*/bin/*' -not -path '*/obj/*' -print -quit 2>/dev/null; }
 if [ "$flavour" != "$installed" ]; then
   rm -rf "$out"
 fi

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 scripts/s3-server.sh install   # the S3 server the integration tests start (Swift s3api from Debian)
 scripts/pg-server.sh install   # the PostgreSQL 15 server the integration tests start (from Debian)
+scripts/training-setup.sh      # LibTorch and ResNet18 for the training tests (.build/training; rendering never needs it)
 dotnet build Rotoscope.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet test Rotoscope.sln -c Release --no-build -nologo --filter "Category=Unit" "$@"
 dotnet test Rotoscope.sln -c Release --no-build -nologo --filter "Category!=Unit" "$@"

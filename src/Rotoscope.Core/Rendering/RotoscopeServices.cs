@@ -19,7 +19,7 @@ public static class RotoscopeServices
         services.AddSingleton<IBlobStore>(provider => options.FrameStore is { } uri
             ? provider.GetRequiredService<Connectors>().StoreAt(uri)
             : store);
-        services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory));
+        services.AddSingleton(_ => StyleCatalog.Load(options.ModelsDirectory, UserStyles.DirectoryOf(options.DataDirectory)));
         services.AddSingleton(_ => new Connectors(ConnectorConfig.Load(options.ConnectorsFile), options.Environment, store));
         services.AddSingleton(new Ffmpeg(options.Ffmpeg));
         services.AddSingleton(_ => new StyleRunner(options.Inference));

@@ -4,7 +4,10 @@ using System.Text.Json.Serialization;
 
 namespace Rotoscope.Core.Styles;
 
-/// <summary>The built-in styles (<c>models/catalog.json</c>) and the resolution of style references against them.</summary>
+/// <summary>
+/// The built-in styles (<c>models/catalog.json</c>) plus the user's (<c>styles/catalog.json</c> in the data store), and
+/// the resolution of style references against them.
+/// </summary>
 public sealed class StyleCatalog
 {
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
@@ -22,7 +25,27 @@ public sealed class StyleCatalog
     public IReadOnlyList<StyleModel> Styles { get; }
 
     /// <summary>Loads <c>catalog.json</c> from <paramref name="directory"/>.</summary>
-    public static StyleCatalog Load(string directory)
+    public static StyleCatalog Load(string directory) => Load(directory, userDirectory: null);
+
+    /// <summary>
+    /// Loads the built-in catalog from <paramref name="directory"/> and, when it has one, the user catalog from
+    /// <paramref name="userDirectory"/> (see <see cref="UserStyles"/>); a user id never shadows a built-in one.
+    /// </summary>
+    public static StyleCatalog Load(string directory, string? userDirectory)
+    {
+        var styles = Read(directory, StyleOrigin.BuiltIn);
+        if (userDirectory is not null && File.Exists(Path.Combine(userDirectory, "catalog.json")))
+        {
+            var builtIn = styles.Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+            styles.AddRange(Read(userDirectory, StyleOrigin.User).Where(s => !builtIn.Contains(s.Id)));
+        }
+
+        return new StyleCatalog(
+            Path.GetFullPath(directory),
+            [.. styles.OrderBy(s => s.Id, StringComparer.Ordinal).ThenBy(s => ParseVersion(s.Version))]);
+    }
+
+    private static List<StyleModel> Read(string directory, StyleOrigin origin)
     {
         var path = Path.Combine(directory, "catalog.json");
         CatalogFile file;
@@ -40,15 +63,12 @@ public sealed class StyleCatalog
             throw new RotoscopeException($"style catalog {path} is not valid JSON: {e.Message}", e);
         }
 
-        var styles = file.Styles
+        return file.Styles
             .Select(s => new StyleModel(
                 s.Id, s.Version, s.Title ?? s.Id, s.Description ?? "", s.Kind,
                 Path.GetFullPath(Path.Combine(directory, s.File)), s.Sha256.ToLowerInvariant(),
-                s.Preview is null ? null : Path.GetFullPath(Path.Combine(directory, s.Preview)), s.License))
-            .OrderBy(s => s.Id, StringComparer.Ordinal)
-            .ThenBy(s => ParseVersion(s.Version))
+                s.Preview is null ? null : Path.GetFullPath(Path.Combine(directory, s.Preview)), s.License, origin))
             .ToList();
-        return new StyleCatalog(Path.GetFullPath(directory), styles);
     }
 
     /// <summary>

@@ -10,6 +10,16 @@ public enum StyleKind
     Neural,
 }
 
+/// <summary>Where a style comes from: the catalog shipped with Rotoscope, or the user's catalog in the data store.</summary>
+public enum StyleOrigin
+{
+    /// <summary>models/catalog.json beside the application.</summary>
+    BuiltIn,
+
+    /// <summary>styles/catalog.json in the data store (what <c>rotoscope train</c> adds).</summary>
+    User,
+}
+
 /// <summary>One exact style model: what a render records so the same request always means the same pixels.</summary>
 /// <param name="Id">Catalog id, e.g. <c>mosaic</c>; for a model given by path, the file name.</param>
 /// <param name="Version">Semantic version, or <c>file</c> for a model given by path.</param>
@@ -24,7 +34,8 @@ public sealed record StyleModel(
     string ModelPath,
     string Sha256,
     string? PreviewPath = null,
-    string? License = null)
+    string? License = null,
+    StyleOrigin Origin = StyleOrigin.BuiltIn)
 {
     /// <summary><c>id@version</c>.</summary>
     public string Reference => $"{Id}@{Version}";
