@@ -31,6 +31,7 @@ internal static class CliApp
             ConnectorsCommand.Create(context),
             StorageCommand.Create(context),
             WorkerCommand.Create(context),
+            StatusCommand.Create(context),
             TrainCommand.Create(context),
         };
 

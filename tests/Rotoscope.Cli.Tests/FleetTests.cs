@@ -88,6 +88,43 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.Equal(1, outcome.ExitCode);
         var line = Assert.Single(outcome.Error.Trim().Split('\n'));
         Assert.Contains("truncated or damaged", line, StringComparison.Ordinal);
+        var status = JsonDocument.Parse((await cli.RunAsync("status", "--json")).Out).RootElement[0];
+        Assert.Equal("failed", status.GetProperty("state").GetString());
+        Assert.Contains("truncated or damaged", status.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Status_FollowsADetachedRender_FromQueuedToSucceeded()
+    {
+        var clip = cli.MakeClip("detached.mp4", 96, 64, 10, 1);
+
+        var queued = await cli.RunAsync("render", clip, "--style", "toon", "--fleet", "--detach", "--json");
+        Assert.True(queued.ExitCode == 0, queued.Error);
+        var id = JsonDocument.Parse(queued.Out).RootElement.GetProperty("renderId").GetString()!;
+        Assert.Equal("queued", await StateAsync(id));
+        Start("worker", "--concurrency", "1");
+        var clock = Stopwatch.StartNew();
+        while (await StateAsync(id) != "succeeded")
+        {
+            Assert.True(clock.Elapsed < Patience, $"render {id} did not succeed; it is {await StateAsync(id)}");
+            await Task.Delay(250);
+        }
+
+        var table = await cli.RunAsync("status");
+        var unknown = await cli.RunAsync("status", "nope");
+
+        Assert.Equal(10, Cli.Probe(cli.PathOf("detached.toon.mp4")).Frames);
+        Assert.Contains(id, table.Out, StringComparison.Ordinal);
+        Assert.Contains("succeeded", table.Out, StringComparison.Ordinal);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("rotoscope: no render 'nope' in data://", unknown.Error, StringComparison.Ordinal);
+    }
+
+    private async Task<string?> StateAsync(string renderId)
+    {
+        var outcome = await cli.RunAsync("status", renderId, "--json");
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        return JsonDocument.Parse(outcome.Out).RootElement.GetProperty("state").GetString();
     }
 
     [Fact]

@@ -82,7 +82,7 @@ internal static class RenderCommand
                 {
                     await context.Out.WriteLineAsync(asJson
                         ? JsonSerializer.Serialize(new { onFleet.RenderId, Queued = true }, CommandOptions.Json)
-                        : $"render {onFleet.RenderId} queued on the fleet").ConfigureAwait(false);
+                        : $"render {onFleet.RenderId} queued on the fleet (follow it: rotoscope status {onFleet.RenderId})").ConfigureAwait(false);
                     return CliApp.Ok;
                 }
 

@@ -106,7 +106,7 @@ public static class FleetRenderer
             var done = 0L;
             await foreach (var marker in store.ListAsync(plan.BatchesPrefix, cancellationToken).ConfigureAwait(false))
             {
-                done += FramesOf(marker.Key);
+                done += RenderStatus.FramesOf(marker.Key);
             }
 
             if (done > styled)
@@ -117,13 +117,5 @@ public static class FleetRenderer
 
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-    }
-
-    // Markers are named FIRST-LAST.json.
-    private static long FramesOf(BlobKey marker)
-    {
-        var name = Path.GetFileNameWithoutExtension(marker.Value);
-        var dash = name.IndexOf('-', StringComparison.Ordinal);
-        return dash > 0 && long.TryParse(name[..dash], out var first) && long.TryParse(name[(dash + 1)..], out var last) ? last - first + 1 : 0;
     }
 }

@@ -104,6 +104,3 @@ public static class RenderJobFilters
         }
     }
 }
-
-/// <summary>Why a render failed, in one line, and when.</summary>
-public sealed record RenderFailure(string Reason, DateTimeOffset At);

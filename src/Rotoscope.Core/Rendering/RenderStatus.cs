@@ -1,0 +1,71 @@
+using System.Runtime.CompilerServices;
+using Rotoscope.Core.Storage;
+
+namespace Rotoscope.Core.Rendering;
+
+/// <summary>Where a render stands, as its records in the store say: whichever process or machine runs it.</summary>
+/// <param name="State">queued (plan recorded, no frames yet), stylizing, assembling, succeeded or failed.</param>
+/// <param name="Frames">The frame count: exact once the split has counted, the probe's estimate before.</param>
+/// <param name="FramesStyled">Frames whose batch is done.</param>
+/// <param name="Reason">Why it failed, in one line.</param>
+/// <param name="Updated">When its records last changed.</param>
+public sealed record RenderStatus(
+    string RenderId, string State, string Input, string Output, string Styles, long Frames, long FramesStyled, string? Reason, DateTimeOffset Updated)
+{
+    /// <summary>The status of <paramref name="renderId"/>, or null when the store has no such render.</summary>
+    public static async Task<RenderStatus?> ReadAsync(IBlobStore store, string renderId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (!BlobKey.TryParse($"renders/{renderId}", out _, out _)
+            || await store.TryReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false) is not { } plan)
+        {
+            return null;
+        }
+
+        var records = await store.ListAsync(plan.StatePrefix, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var updated = records.Count > 0 ? records.Max(r => r.Modified) : DateTimeOffset.MinValue;
+        var styled = records.Where(r => r.Key.Value.StartsWith(plan.BatchesPrefix.Value + "/", StringComparison.Ordinal)).Sum(r => FramesOf(r.Key));
+        var styles = string.Join("|", plan.Styles.Select(s => $"{s.Id}@{s.Version}"));
+        var input = plan.InputKey?.Value ?? plan.InputPath;
+        RenderStatus Status(string state, long frames, string? reason = null) => new(renderId, state, input, plan.Output, styles, frames, styled, reason, updated);
+
+        if (await store.TryReadJsonAsync<RenderResult>(plan.ResultKey, cancellationToken).ConfigureAwait(false) is { } result)
+        {
+            return Status("succeeded", result.Frames) with { FramesStyled = result.Frames };
+        }
+
+        if (await store.TryReadJsonAsync<RenderFailure>(RenderPlan.FailureKeyOf(renderId), cancellationToken).ConfigureAwait(false) is { } failure)
+        {
+            return Status("failed", plan.ExpectedFrames, failure.Reason);
+        }
+
+        return await store.TryReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false) is { } manifest
+            ? Status(styled >= manifest.Frames ? "assembling" : "stylizing", manifest.Frames)
+            : Status(styled > 0 ? "stylizing" : "queued", plan.ExpectedFrames);
+    }
+
+    /// <summary>The ids of the renders the store holds.</summary>
+    public static async IAsyncEnumerable<string> ListAsync(IBlobStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        await foreach (var entry in store.ListAsync(BlobKey.Parse("renders"), cancellationToken).ConfigureAwait(false))
+        {
+            var parts = entry.Key.Value.Split('/');
+            if (parts is ["renders", var id, "plan.json"])
+            {
+                yield return id;
+            }
+        }
+    }
+
+    // Batch markers are named FIRST-LAST.json.
+    internal static long FramesOf(BlobKey marker)
+    {
+        var name = Path.GetFileNameWithoutExtension(marker.Value);
+        var dash = name.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && long.TryParse(name[..dash], out var first) && long.TryParse(name[(dash + 1)..], out var last) ? last - first + 1 : 0;
+    }
+}
+
+/// <summary>Why a render failed, in one line, and when: recorded in the store by whatever ran the failed step.</summary>
+public sealed record RenderFailure(string Reason, DateTimeOffset At);
