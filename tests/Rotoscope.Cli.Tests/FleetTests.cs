@@ -73,6 +73,41 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Worker_HandsItsJobBackAtOnce_WhenStoppedWithSigterm()
+    {
+        var clip = cli.MakeClip("handover.mp4", 480, 270, 24, 6); // 144 frames, 36 batches
+        var leaving = Start("worker", "--concurrency", "1");
+        var client = cli.Start(["render", clip, "--style", "toon", "--fleet", "--batch-size", "4", "--json"], out _, out var stderr);
+        processes.Add(client);
+        await WaitUntilAsync(() => Markers() >= 3, "three batches done");
+
+        using (var term = Process.Start("kill", ["-TERM", leaving.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await term.WaitForExitAsync();
+        }
+
+        var stopped = Stopwatch.StartNew();
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            await leaving.WaitForExitAsync(timeout.Token);
+        }
+
+        var exitedIn = stopped.Elapsed;
+        var doneAtStop = Markers();
+        Start("worker", "--concurrency", "1");
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            await client.WaitForExitAsync(timeout.Token);
+        }
+
+        output.WriteLine($"stopped after {doneAtStop} of 36 batches, exited in {exitedIn.TotalSeconds:0.0} s; the render completed {stopped.Elapsed.TotalSeconds:0.0} s after the signal");
+        Assert.Equal(0, leaving.ExitCode);
+        Assert.True(client.ExitCode == 0, await stderr);
+        Assert.InRange(doneAtStop, 3, 30);
+        Assert.Equal(144, FrameHashes(cli.PathOf("handover.toon.mp4")).Count);
+    }
+
+    [Fact]
     public async Task Render_FailsOnceWithTheWorkersReason_WhenTheInputCannotBeSplit()
     {
         var clip = cli.MakeClip("damaged.mp4", 96, 64, 10, 3, true, "-movflags", "+faststart");
