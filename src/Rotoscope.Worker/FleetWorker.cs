@@ -14,7 +14,7 @@ public static class FleetWorker
     /// Runs until <paramref name="cancellationToken"/> fires (Ctrl+C, SIGTERM), then stops taking jobs, cancels the
     /// running ones (Hangfire gives them back to the queue for another worker) and returns once they have stopped.
     /// </summary>
-    public static async Task RunAsync(RotoscopeOptions options, string postgres, int concurrency, Action<string> log, CancellationToken cancellationToken)
+    public static async Task RunAsync(RotoscopeOptions options, string postgres, int concurrency, IReadOnlyList<string> queues, Action<string> log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
@@ -24,8 +24,8 @@ public static class FleetWorker
             .AddRenderJobs(storage, FleetStorage.RetryAttempts)
             .BuildServiceProvider();
         services.GetRequiredService<ScratchSpace>().SweepAbandoned();
-        using var server = RenderJobServices.StartServer(services, concurrency);
-        log($"worker {Environment.MachineName}:{Environment.ProcessId} runs {concurrency} jobs at once, frames in {services.GetRequiredService<Rotoscope.Core.Storage.IBlobStore>().Description}");
+        using var server = RenderJobServices.StartServer(services, concurrency, queues);
+        log($"worker {Environment.MachineName}:{Environment.ProcessId} runs {concurrency} jobs at once from the {string.Join(" and ", queues)} queue{(queues.Count > 1 ? "s" : "")}, frames in {services.GetRequiredService<Rotoscope.Core.Storage.IBlobStore>().Description}");
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         log("stopping: running jobs go back to the queue");
         server.SendStop();

@@ -155,6 +155,27 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.StartsWith("rotoscope: no render 'nope' in data://", unknown.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Render_WaitsForAGpuWorker_WhenItAsksForCuda()
+    {
+        var clip = cli.MakeClip("gpu.mp4", 96, 64, 10, 1);
+        Start("worker", "--concurrency", "1"); // serves the cpu queue
+
+        var queued = await cli.RunAsync("render", clip, "--style", "toon", "--fleet", "--detach", "--device", "cuda", "--json");
+        Assert.True(queued.ExitCode == 0, queued.Error);
+        var id = JsonDocument.Parse(queued.Out).RootElement.GetProperty("renderId").GetString()!;
+        await Task.Delay(TimeSpan.FromSeconds(4)); // four polling rounds of the CPU worker
+        Assert.Equal("queued", await StateAsync(id));
+
+        Start("worker", "--concurrency", "1", "--queues", "gpu"); // a stand-in: its models run on the CPU
+        var clock = Stopwatch.StartNew();
+        while (await StateAsync(id) != "succeeded")
+        {
+            Assert.True(clock.Elapsed < Patience, $"render {id} did not succeed; it is {await StateAsync(id)}");
+            await Task.Delay(250);
+        }
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");

@@ -60,7 +60,8 @@ internal static class RenderCommand
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with
             {
                 FrameStore = parse.GetValue(frameStore),
-                Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads), parse.GetValue(tile)),
+                // On a fleet the device picks the workers; this machine only checks that the models open, on its CPU.
+                Inference = new InferenceOptions(parse.GetResult(fleet) is null ? parse.GetValue(device) : InferenceDevice.Cpu, parse.GetValue(threads), parse.GetValue(tile)),
             };
             var request = new RenderRequest(parse.GetValue(input)!, parse.GetValue(style)!)
             {
@@ -70,6 +71,7 @@ internal static class RenderCommand
                 FrameFormat = parse.GetValue(frameFormat),
                 Overwrite = parse.GetValue(overwrite),
                 AllowDamaged = parse.GetValue(allowDamaged),
+                Device = parse.GetValue(device),
             };
             var asJson = parse.GetValue(json);
             var view = new ProgressView(context);

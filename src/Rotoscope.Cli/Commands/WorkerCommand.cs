@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rotoscope.Core;
 using Rotoscope.Core.Inference;
+using Rotoscope.Core.Jobs;
 using Rotoscope.Worker;
 
 namespace Rotoscope.Cli.Commands;
@@ -24,11 +25,17 @@ internal static class WorkerCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Jobs run at once.", DefaultValueFactory = _ => 2 };
         concurrency.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--concurrency must be at least 1"); } });
         var device = CommandOptions.Device();
+        var queues = new Option<string[]>("--queues")
+        {
+            Description = "Which renders to take: gpu (renders asked with --device cuda), cpu (all others), or both (default: gpu with --device cuda, else cpu).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        queues.AcceptOnlyFromAmong(RenderScheduler.CpuQueue, RenderScheduler.GpuQueue);
         var threads = CommandOptions.Threads();
         var dataDir = CommandOptions.DataDirectory();
         var command = new Command("worker", $"Run render jobs for a fleet: renders enqueued with 'render --fleet' on the same PostgreSQL database.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            postgres, frameStore, concurrency, device, threads, dataDir,
+            postgres, frameStore, concurrency, queues, device, threads, dataDir,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,7 +45,10 @@ internal static class WorkerCommand
                 Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads)),
             };
             var connection = ConnectionOf(context, parse.GetValue(postgres));
-            await FleetWorker.RunAsync(options, connection, parse.GetValue(concurrency), line => context.Error.WriteLine($"rotoscope worker: {line}"), cancellationToken).ConfigureAwait(false);
+            string[] served = parse.GetValue(queues) is { Length: > 0 } given
+                ? [.. given.Distinct()]
+                : [options.Inference.Device == InferenceDevice.Cuda ? RenderScheduler.GpuQueue : RenderScheduler.CpuQueue];
+            await FleetWorker.RunAsync(options, connection, parse.GetValue(concurrency), served, line => context.Error.WriteLine($"rotoscope worker: {line}"), cancellationToken).ConfigureAwait(false);
             return CliApp.Ok;
         });
         return command;

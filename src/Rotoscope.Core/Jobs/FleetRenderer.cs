@@ -45,7 +45,7 @@ public static class FleetRenderer
                 return (await prepared.Tracker.Completion.ConfigureAwait(false), renderId, notes);
             }
 
-            services.GetRequiredService<RenderScheduler>().EnqueueRender(renderId);
+            services.GetRequiredService<RenderScheduler>().EnqueueRender(renderId, RenderScheduler.QueueOf(prepared.Plan.Device));
             if (detach)
             {
                 return (null, renderId, notes);

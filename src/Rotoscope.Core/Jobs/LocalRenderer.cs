@@ -41,7 +41,7 @@ public static class LocalRenderer
             {
                 if (!prepared.AlreadyRendered)
                 {
-                    services.GetRequiredService<RenderScheduler>().EnqueueRender(prepared.Plan.RenderId);
+                    services.GetRequiredService<RenderScheduler>().EnqueueRender(prepared.Plan.RenderId, RenderScheduler.QueueOf(prepared.Plan.Device));
                 }
 
                 var result = follow is null

@@ -31,16 +31,18 @@ public static class RenderJobServices
 
     /// <summary>
     /// Starts a Hangfire server in this process that runs render jobs from the registered storage on
-    /// <paramref name="workers"/> threads, activating them from <paramref name="services"/>. Stop it with
+    /// <paramref name="workers"/> threads, activating them from <paramref name="services"/>, from
+    /// <paramref name="queues"/> (default: both the CPU and the GPU queue). Stop it with
     /// <see cref="BackgroundJobServer.SendStop"/> and <see cref="BackgroundJobServer.WaitForShutdownAsync"/>.
     /// </summary>
-    public static BackgroundJobServer StartServer(IServiceProvider services, int workers)
+    public static BackgroundJobServer StartServer(IServiceProvider services, int workers, IReadOnlyList<string>? queues = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var options = new BackgroundJobServerOptions
         {
             WorkerCount = workers,
-            Queues = [RenderScheduler.Queue],
+            // Hangfire takes queues in alphabetical order, not the order given: a worker serving both runs "cpu" first.
+            Queues = [.. queues ?? [RenderScheduler.CpuQueue, RenderScheduler.GpuQueue]],
 
             // Hangfire's 15 s default would delay a retry scheduled for later by up to that much.
             SchedulePollingInterval = TimeSpan.FromSeconds(1),

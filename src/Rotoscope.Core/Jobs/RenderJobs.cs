@@ -62,7 +62,7 @@ public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplit
                     break;
                 }
 
-                scheduler.EnqueueBatch(plan.RenderId, batch);
+                scheduler.EnqueueBatch(plan.RenderId, batch, RenderScheduler.QueueOf(plan.Device));
                 enqueued++;
             }
         }
@@ -129,7 +129,7 @@ public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplit
             }
         }
 
-        scheduler.EnqueueAssembly(plan.RenderId);
+        scheduler.EnqueueAssembly(plan.RenderId, RenderScheduler.QueueOf(plan.Device));
     }
 
     private async Task AssembleOutputAsync(RenderPlan plan, RenderTracker tracker, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage;
+using Rotoscope.Core.Inference;
 using Rotoscope.Core.Rendering;
 
 namespace Rotoscope.Core.Jobs;
@@ -19,8 +20,11 @@ namespace Rotoscope.Core.Jobs;
 /// </remarks>
 public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage storage)
 {
-    /// <summary>The queue render jobs go to.</summary>
-    public const string Queue = EnqueuedState.DefaultQueue;
+    /// <summary>The queue of renders whose models run on a GPU: served by workers started with --device cuda.</summary>
+    public const string GpuQueue = "gpu";
+
+    /// <summary>The queue of every other render.</summary>
+    public const string CpuQueue = "cpu";
 
     // One small hash per step (not one per render holding every batch): reading it costs the same for batch 1 and 1000.
     private const string JobField = "job";
@@ -37,7 +41,7 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     /// whose jobs have all ended (it succeeded, failed, or its output has gone since) starts a new run, whose steps are
     /// enqueued afresh; they skip what the store already holds. Returns the first job's id.
     /// </summary>
-    public string EnqueueRender(string renderId)
+    public string EnqueueRender(string renderId, string queue = CpuQueue)
     {
         ArgumentException.ThrowIfNullOrEmpty(renderId);
         var job = Job.FromExpression<RenderJobs>(jobs => jobs.SplitAsync(renderId, CancellationToken.None));
@@ -47,7 +51,7 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
             var steps = connection.GetAllItemsFromSet(StepsOf(renderId));
             if (steps.Any(step => RecordedJob(connection, step) is { } id && IsRunning(connection, id)))
             {
-                return RecordedJob(connection, KeyOf(renderId, "split")) ?? Record(connection, renderId, "split", job);
+                return RecordedJob(connection, KeyOf(renderId, "split")) ?? Record(connection, renderId, "split", job, queue);
             }
 
             // A new run: the ended run's records would stop its steps from being enqueued again.
@@ -62,22 +66,26 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
                 transaction.Commit();
             }
 
-            return Record(connection, renderId, "split", job);
+            return Record(connection, renderId, "split", job, queue);
         }
     }
 
     /// <summary>Enqueues the stylize job of <paramref name="batch"/>; returns its job id.</summary>
-    public string EnqueueBatch(string renderId, FrameBatch batch) =>
+    public string EnqueueBatch(string renderId, FrameBatch batch, string queue = CpuQueue) =>
         EnqueueOnce(
             renderId,
             string.Create(CultureInfo.InvariantCulture, $"batch-{batch.Index:D6}"),
-            Job.FromExpression<RenderJobs>(jobs => jobs.StylizeAsync(renderId, batch.Index, batch.First, batch.Last, CancellationToken.None)));
+            Job.FromExpression<RenderJobs>(jobs => jobs.StylizeAsync(renderId, batch.Index, batch.First, batch.Last, CancellationToken.None)),
+            queue);
 
     /// <summary>Enqueues the assembly, the fan-in of every batch; returns its job id.</summary>
-    public string EnqueueAssembly(string renderId) =>
-        EnqueueOnce(renderId, "assemble", Job.FromExpression<RenderJobs>(jobs => jobs.AssembleAsync(renderId, CancellationToken.None)));
+    public string EnqueueAssembly(string renderId, string queue = CpuQueue) =>
+        EnqueueOnce(renderId, "assemble", Job.FromExpression<RenderJobs>(jobs => jobs.AssembleAsync(renderId, CancellationToken.None)), queue);
 
-    private string EnqueueOnce(string renderId, string step, Job job)
+    /// <summary>The queue of a render whose models run on <paramref name="device"/>.</summary>
+    public static string QueueOf(InferenceDevice device) => device == InferenceDevice.Cuda ? GpuQueue : CpuQueue;
+
+    private string EnqueueOnce(string renderId, string step, Job job, string queue)
     {
         ArgumentException.ThrowIfNullOrEmpty(renderId);
         using var connection = storage.GetConnection();
@@ -85,14 +93,14 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
         {
             return RecordedJob(connection, KeyOf(renderId, step)) is { } recorded && !HasLapsed(connection, recorded)
                 ? recorded
-                : Record(connection, renderId, step, job);
+                : Record(connection, renderId, step, job, queue);
         }
     }
 
     // Creates the step's job and records it (under the render's lock), in the step's hash and the render's set of steps.
-    private string Record(IStorageConnection connection, string renderId, string step, Job job)
+    private string Record(IStorageConnection connection, string renderId, string step, Job job, string queue)
     {
-        var id = client.Create(job, new EnqueuedState(Queue));
+        var id = client.Create(job, new EnqueuedState(queue));
         using var transaction = connection.CreateWriteTransaction();
         transaction.SetRangeInHash(KeyOf(renderId, step), [new KeyValuePair<string, string>(JobField, id)]);
         transaction.AddToSet(StepsOf(renderId), KeyOf(renderId, step));

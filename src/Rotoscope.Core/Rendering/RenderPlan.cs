@@ -37,6 +37,9 @@ public sealed record RenderPlan(
     /// <summary>Render what decodes of a damaged or truncated input instead of failing (the result says so).</summary>
     public bool AllowDamaged { get; init; }
 
+    /// <summary>Where the render asked its models to run: on a fleet, it picks the workers (GPU or CPU) that take its jobs.</summary>
+    public Inference.InferenceDevice Device { get; init; } = Inference.InferenceDevice.Cpu;
+
     /// <summary>
     /// The input's copy in the frame store (<c>cache/inputs/SHA256.ext</c>) for a render whose split may run on another
     /// machine (a fleet): a worker without <see cref="InputPath"/> fetches it from there. Null for a render of this machine.

@@ -68,6 +68,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         return new RenderPlan(renderId, inputPath, inputHash, probed, fps, chain.Models, splitKey, request.FrameFormat, request.BatchSize, output, container)
         {
             AllowDamaged = request.AllowDamaged,
+            Device = request.Device,
         };
     }
 

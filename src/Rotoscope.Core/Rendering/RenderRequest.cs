@@ -28,4 +28,7 @@ public sealed record RenderRequest(string Input, string Style)
 
     /// <summary>Its steps may run on other machines (a fleet): the input is copied into the frame store for them.</summary>
     public bool Shared { get; init; }
+
+    /// <summary>Where its models should run; on a fleet, which workers take its jobs.</summary>
+    public Inference.InferenceDevice Device { get; init; } = Inference.InferenceDevice.Cpu;
 }

@@ -32,7 +32,7 @@ public sealed class RenderSchedulerTests : IDisposable
         var ids = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => scheduler.EnqueueAssembly("r1"))));
 
         Assert.Single(ids.Distinct());
-        Assert.Equal(1, storage.GetMonitoringApi().EnqueuedCount(RenderScheduler.Queue));
+        Assert.Equal(1, storage.GetMonitoringApi().EnqueuedCount(RenderScheduler.CpuQueue));
     }
 
     [Fact]
