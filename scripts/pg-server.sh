@@ -131,14 +131,7 @@ last_error() {  # last_error LOG: its last FATAL or PANIC line, else its last li
   printf '%s' "${line:-(nothing logged)}"
 }
 
-started=0
-fail() {  # one line on stderr, stop what was started, exit 1
-  say "$*"
-  [ "$started" -eq 1 ] && stop_all
-  exit 1
-}
-trap 'fail "unexpected failure (line $LINENO)"' ERR
-trap 'fail "interrupted"' INT TERM HUP
+fail_on_errors   # scripts/lib/processes.sh: fail MESSAGE stops what was started (started=1) and exits 1
 
 # Attempt: a fresh cluster on a port, started and waited for. Sets RETRY=1 when the port was taken in the meantime
 # (worth another try with another); fails outright on anything else.

@@ -106,14 +106,7 @@ else
   RUN_USER=$(id -un)
 fi
 
-started=0
-fail() {  # one line on stderr, stop what was started, exit 1
-  say "$*"
-  [ "$started" -eq 1 ] && stop_all
-  exit 1
-}
-trap 'fail "unexpected failure (line $LINENO)"' ERR
-trap 'fail "interrupted"' INT TERM HUP
+fail_on_errors   # scripts/lib/processes.sh: fail MESSAGE stops what was started (started=1) and exits 1
 
 # Attempt: prepare a fresh tree, pick ports, write configs, start the storage servers, build the rings meanwhile,
 # start the proxy, wait. Sets RETRY=1 when a chosen port was taken in the meantime (worth another try with new ports);

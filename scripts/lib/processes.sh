@@ -25,3 +25,16 @@ running_in() {
     if ours "$pid" "$st"; then echo "$pid $st"; fi
   done
 }
+
+# fail MESSAGE: one line on stderr (the caller's say), stop what was started (the caller's stop_all, once started=1),
+# exit 1. Installed for unexpected errors and signals by fail_on_errors.
+started=0
+fail() {
+  say "$*"
+  [ "$started" -eq 1 ] && stop_all
+  exit 1
+}
+fail_on_errors() {
+  trap 'fail "unexpected failure (line $LINENO)"' ERR
+  trap 'fail "interrupted"' INT TERM HUP
+}

@@ -18,11 +18,7 @@ public static class FleetWorker
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(log);
-        var storage = FleetStorage.Open(postgres);
-        await using var services = new ServiceCollection()
-            .AddRotoscope(options)
-            .AddRenderJobs(storage, FleetStorage.RetryAttempts)
-            .BuildServiceProvider();
+        await using var services = FleetStorage.Compose(options, postgres);
         services.GetRequiredService<ScratchSpace>().SweepAbandoned();
         using var server = RenderJobServices.StartServer(services, concurrency, queues);
         log($"worker {Environment.MachineName}:{Environment.ProcessId} runs {concurrency} jobs at once from the {string.Join(" and ", queues)} queue{(queues.Count > 1 ? "s" : "")}, frames in {services.GetRequiredService<Rotoscope.Core.Storage.IBlobStore>().Description}");

@@ -29,11 +29,7 @@ public static class FleetRenderer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(request);
-        var storage = FleetStorage.Open(postgres);
-        await using var services = new ServiceCollection()
-            .AddRotoscope(options)
-            .AddRenderJobs(storage, FleetStorage.RetryAttempts)
-            .BuildServiceProvider();
+        await using var services = FleetStorage.Compose(options, postgres);
         using var render = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var prepared = await services.GetRequiredService<RenderService>().PrepareAsync(request with { Shared = true }, notice ?? (_ => { }), render.Token).ConfigureAwait(false);
         var renderId = prepared.Plan.RenderId;

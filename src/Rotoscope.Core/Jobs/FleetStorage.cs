@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Rotoscope.Core.Rendering;
 
 namespace Rotoscope.Core.Jobs;
 
@@ -10,6 +12,16 @@ public static class FleetStorage
 {
     /// <summary>How often a job that failed for a reason that may pass (a storage error, a lost worker) is tried again.</summary>
     public const int RetryAttempts = 3;
+
+    /// <summary>
+    /// The services of a fleet member (a worker, a client that enqueues): the render steps over the frame store of
+    /// <paramref name="options"/>, and the jobs in the database at <paramref name="connectionString"/>.
+    /// </summary>
+    public static ServiceProvider Compose(RotoscopeOptions options, string connectionString) =>
+        new ServiceCollection()
+            .AddRotoscope(options)
+            .AddRenderJobs(Open(connectionString), RetryAttempts)
+            .BuildServiceProvider();
 
     /// <summary>
     /// Opens (and on first use creates) the job tables in the database at <paramref name="connectionString"/> (Npgsql
