@@ -50,7 +50,7 @@ public static class ReviewNames
     public static string Copy(RenderPlan plan) => $"{InputStem(plan)}.{StyleTitle(plan)}.review.mp4";
 
     // Characters that Dropbox or the desktop apps' file systems refuse become '_'; no leading or trailing dots or spaces.
-    private static string Clean(string text, string fallback)
+    internal static string Clean(string text, string fallback)
     {
         var clean = new StringBuilder(text.Length);
         foreach (var c in text)
