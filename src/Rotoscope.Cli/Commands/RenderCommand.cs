@@ -7,6 +7,7 @@ using Rotoscope.Core.Inference;
 using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Review;
 
 namespace Rotoscope.Cli.Commands;
 
@@ -20,6 +21,7 @@ internal static class RenderCommand
         "rotoscope render drone.mp4 --style mosaic --output out/styled.mp4 --fps 60 --json",
         "rotoscope render drone.mp4 --style \"posterize|ink\" --frame-format Png",
         "rotoscope render data://videos/drone.mp4 --style mosaic@1.0.0 --device auto",
+        "rotoscope render drone.mp4 --style mosaic --review dropbox+review://Reviews/ --publish-to s3+archive://published/",
     ];
 
     public static Command Create(CliContext context)
@@ -47,11 +49,13 @@ internal static class RenderCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var detach = new Option<bool>("--detach") { Description = "With --fleet: return once the render is queued, printing its id." };
+        var review = new Option<string?>("--review") { Description = "When the render succeeds, publish it for review in this Dropbox folder (dropbox+label://Reviews/; see 'rotoscope review')." };
+        var publishTo = ReviewCommand.PublishToOption();
         var frameStore = new Option<string?>("--store") { Description = "Keep frames and render state in a connector's folder instead of data:// (s3://bucket/prefix/, s3+label://prefix/, dropbox+label://folder/), to share them between machines." };
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, fleet, detach, overwrite, allowDamaged,
+            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, fleet, detach, overwrite, allowDamaged, review, publishTo,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -74,6 +78,17 @@ internal static class RenderCommand
                 Device = parse.GetValue(device),
             };
             var asJson = parse.GetValue(json);
+            var reviewRoot = parse.GetValue(review);
+            if (reviewRoot is null && parse.GetValue(publishTo) is not null)
+            {
+                throw new RotoscopeException("--publish-to needs --review: the output is published when a reviewer approves it");
+            }
+
+            if (reviewRoot is not null && parse.GetValue(detach))
+            {
+                throw new RotoscopeException("--review needs the render to finish here; with --detach, publish it later: rotoscope review publish RENDER_ID --to URI");
+            }
+
             var view = new ProgressView(context);
             (RenderResult Result, IReadOnlyList<string> Notes) result;
             if (parse.GetResult(fleet) is not null)
@@ -99,6 +114,13 @@ internal static class RenderCommand
                 result = await LocalRenderer.RenderAsync(options, request, asJson ? null : view.FollowAsync, asJson ? null : view.Notice, cancellationToken).ConfigureAwait(false);
             }
 
+            // Published for review only once the render succeeded (a failure above never reaches Dropbox).
+            ReviewRecord? reviewed = null;
+            if (reviewRoot is not null)
+            {
+                reviewed = await ReviewCommand.PublishAsync(options, result.Result.RenderId, reviewRoot, parse.GetValue(publishTo), cancellationToken).ConfigureAwait(false);
+            }
+
             var notes = result.Notes.ToList();
             if (result.Result.InputDamage is { } damage)
             {
@@ -109,6 +131,11 @@ internal static class RenderCommand
             {
                 var summary = JsonSerializer.SerializeToNode(result.Result, CommandOptions.Json)!.AsObject();
                 summary["notes"] = new JsonArray(notes.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
+                if (reviewed is not null)
+                {
+                    summary["review"] = JsonSerializer.SerializeToNode(reviewed, CommandOptions.Json);
+                }
+
                 await context.Out.WriteLineAsync(summary.ToJsonString(CommandOptions.Json)).ConfigureAwait(false);
             }
             else
@@ -122,11 +149,17 @@ internal static class RenderCommand
                 if (r.AlreadyRendered)
                 {
                     await context.Out.WriteLineAsync($"{r.Output}: already rendered (render {r.RenderId}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps); nothing to do").ConfigureAwait(false);
-                    return CliApp.Ok;
+                }
+                else
+                {
+                    var reused = r.FramesReused > 0 ? $", {r.FramesReused} frames reused" : "";
+                    await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
                 }
 
-                var reused = r.FramesReused > 0 ? $", {r.FramesReused} frames reused" : "";
-                await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
+                if (reviewed is not null)
+                {
+                    await context.Out.WriteLineAsync(ReviewCommand.Describe(reviewed)).ConfigureAwait(false);
+                }
             }
 
             return CliApp.Ok;

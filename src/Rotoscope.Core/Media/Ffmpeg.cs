@@ -165,6 +165,18 @@ public sealed class Ffmpeg(FfmpegTools tools)
         }
     }
 
+    /// <summary>Encodes a small review copy from numbered stills on disk (see <see cref="ReviewCopySpec"/>).</summary>
+    public async Task EncodeReviewCopyAsync(ReviewCopySpec spec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var process = ToolProcess.Start(_tools.FfmpegPath, FfmpegArguments.ReviewCopy(spec), cancellationToken);
+        await using (process.ConfigureAwait(false))
+        {
+            process.CloseStandardInput();
+            await ThrowIfFailedAsync(process, "review copy", spec.OutputPath, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Writes a synthetic clip (see <see cref="FfmpegArguments.TestClip"/>) to <paramref name="outputPath"/>.</summary>
     public async Task GenerateTestClipAsync(string outputPath, int width, int height, Rational fps, double seconds, CancellationToken cancellationToken)
     {

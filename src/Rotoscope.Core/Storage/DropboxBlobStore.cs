@@ -90,7 +90,14 @@ public sealed class DropboxBlobStore(DropboxClient client, string root, bool wri
         return Call(key, () => client.DeleteAsync(PathOf(key), cancellationToken));
     }
 
-    private DropboxClient Client => client;
+    /// <summary>The connector's client, for calls beyond a blob store's (folders, moves, shared links: Review/).</summary>
+    internal DropboxClient Client => client;
+
+    /// <summary>Whether the connector may write.</summary>
+    internal bool Writable => writable;
+
+    /// <summary>The Dropbox path of <paramref name="folder"/> in this store (null: the store's root; "" is the Dropbox root).</summary>
+    internal string FolderPath(BlobKey? folder) => folder is { } key ? PathOf(key) : root;
 
     private string PathOf(BlobKey key) => $"{root}/{key.Value}";
 

@@ -19,8 +19,9 @@ public sealed record DropboxCredentials(string AppKey, string? AppSecret, string
 /// <param name="PathDisplay">The path as its creator spelled it.</param>
 /// <param name="Rev">A file's revision; it changes with every write.</param>
 /// <param name="ContentHash">A file's <see cref="DropboxContentHash"/>.</param>
+/// <param name="Id">Dropbox's id (<c>id:…</c>): it stays with a file or folder when it is moved or renamed.</param>
 public sealed record DropboxEntry(
-    DropboxEntryKind Kind, string Name, string PathLower, string PathDisplay, long Size, DateTimeOffset Modified, string? Rev, string? ContentHash);
+    DropboxEntryKind Kind, string Name, string PathLower, string PathDisplay, long Size, DateTimeOffset Modified, string? Rev, string? ContentHash, string? Id = null);
 
 /// <summary>What a <see cref="DropboxEntry"/> is; deleted entries only appear in listings that continue a cursor.</summary>
 public enum DropboxEntryKind
@@ -621,7 +622,8 @@ public sealed class DropboxClient : IDisposable
             entry.TryGetProperty("size", out var size) ? size.GetInt64() : 0,
             Text("server_modified") is { } modified ? DateTimeOffset.Parse(modified, System.Globalization.CultureInfo.InvariantCulture) : DateTimeOffset.UnixEpoch,
             Text("rev"),
-            Text("content_hash"));
+            Text("content_hash"),
+            Text("id"));
     }
 
     /// <summary>A 429, a 5xx: worth asking again, after Retry-After when Dropbox gave one.</summary>
