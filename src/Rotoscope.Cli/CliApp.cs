@@ -32,6 +32,7 @@ internal static class CliApp
             StorageCommand.Create(context),
             WorkerCommand.Create(context),
             StatusCommand.Create(context),
+            DashboardCommand.Create(context),
             TrainCommand.Create(context),
         };
 
