@@ -19,6 +19,7 @@ public sealed record RenderStatus(
     public long LatestStyledFrame { get; init; }
 
     /// <summary>Whether the render may still change: it has neither ended (succeeded, failed, cancelled) nor gone.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsActive => State is "queued" or "stylizing" or "assembling";
 
     /// <summary>The status of <paramref name="renderId"/>, or null when the store has no such render.</summary>
