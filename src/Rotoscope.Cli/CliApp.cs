@@ -32,7 +32,9 @@ internal static class CliApp
             StorageCommand.Create(context),
             WorkerCommand.Create(context),
             StatusCommand.Create(context),
+            CancelCommand.Create(context),
             ReviewCommand.Create(context),
+            DashboardCommand.Create(context),
             TrainCommand.Create(context),
         };
 

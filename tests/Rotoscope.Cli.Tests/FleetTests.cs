@@ -176,6 +176,21 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         }
     }
 
+    [Fact]
+    public async Task Cancel_EndsAQueuedRender_AndRefusesOneThatIsNotRunning()
+    {
+        var clip = cli.MakeClip("cancel.mp4", 96, 64, 10, 1);
+        var queued = await cli.RunAsync("render", clip, "--style", "toon", "--fleet", "--detach", "--json");
+        var id = JsonDocument.Parse(queued.Out).RootElement.GetProperty("renderId").GetString()!;
+
+        var cancelled = await cli.RunAsync("cancel", id);
+        var again = await cli.RunAsync("cancel", id);
+
+        Assert.Equal((0, $"cancelled render {id}"), (cancelled.ExitCode, cancelled.Out.Trim()));
+        Assert.Equal("cancelled", await StateAsync(id));
+        Assert.Equal((1, $"rotoscope: render '{id}' is not running (see 'rotoscope status {id}')"), (again.ExitCode, again.Error.Trim()));
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");

@@ -25,6 +25,7 @@ public static class RenderJobServices
         services.AddSingleton(provider => RenderJobFilters.Create(provider.GetRequiredService<RenderMonitor>(), provider.GetRequiredService<IBlobStore>(), retryAttempts));
         services.AddSingleton<IBackgroundJobClient>(provider => new BackgroundJobClient(storage, provider.GetRequiredService<IJobFilterProvider>()));
         services.AddSingleton<RenderScheduler>();
+        services.AddSingleton<RenderControl>();
         services.AddSingleton<RenderJobs>();
         return services;
     }

@@ -31,6 +31,14 @@ public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplit
     {
         var tracker = monitor.For(renderId);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, tracker.CancellationToken);
+
+        // A cancelled render's jobs are deleted, but a step that was running may still enqueue one (a batch, the
+        // assembly) before its token fires: such a job ends here, doing nothing. A new request clears the record.
+        if (await store.TryReadJsonAsync<RenderFailure>(RenderPlan.FailureKeyOf(renderId), linked.Token).ConfigureAwait(false) is { Cancelled: true })
+        {
+            return;
+        }
+
         var plan = await store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), linked.Token).ConfigureAwait(false);
         await step(plan, tracker, linked.Token).ConfigureAwait(false);
     }

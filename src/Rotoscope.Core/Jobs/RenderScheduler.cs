@@ -70,6 +70,43 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
         }
     }
 
+    /// <summary>The jobs of the render's current run, by step (<c>split</c>, <c>batch-000000</c>, …, <c>assemble</c>), with their Hangfire state.</summary>
+    public IReadOnlyList<RenderStepJob> JobsOf(string renderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(renderId);
+        using var connection = storage.GetConnection();
+        return connection.GetAllItemsFromSet(StepsOf(renderId))
+            .Select(step => (Step: step[(KeyOf(renderId, "").Length)..], Id: RecordedJob(connection, step)))
+            .Where(job => job.Id is not null)
+            .Select(job => new RenderStepJob(job.Step, job.Id!, connection.GetStateData(job.Id!)?.Name))
+            .OrderBy(job => job.Step switch { "split" => 0, "assemble" => 2, _ => 1 })
+            .ThenBy(job => job.Step, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Deletes the render's queued, scheduled and running jobs (a running one sees its cancellation token fire, within
+    /// the server's cancellation check, 5 s by default); returns how many. Jobs that ended stay as they are.
+    /// </summary>
+    public int CancelRender(string renderId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(renderId);
+        using var connection = storage.GetConnection();
+        using (connection.AcquireDistributedLock(LockOf(renderId), LockTimeout))
+        {
+            var deleted = 0;
+            foreach (var step in connection.GetAllItemsFromSet(StepsOf(renderId)))
+            {
+                if (RecordedJob(connection, step) is { } id && IsRunning(connection, id) && client.Delete(id))
+                {
+                    deleted++;
+                }
+            }
+
+            return deleted;
+        }
+    }
+
     /// <summary>Enqueues the stylize job of <paramref name="batch"/>; returns its job id.</summary>
     public string EnqueueBatch(string renderId, FrameBatch batch, string queue = CpuQueue) =>
         EnqueueOnce(
@@ -125,3 +162,6 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     private static bool HasLapsed(IStorageConnection connection, string jobId) =>
         connection.GetStateData(jobId)?.Name is not { } state || state == FailedState.StateName || state == DeletedState.StateName;
 }
+
+/// <summary>One step of a render and the Hangfire job that runs it; <paramref name="State"/> is null when the job has expired.</summary>
+public sealed record RenderStepJob(string Step, string JobId, string? State);
