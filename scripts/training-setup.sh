@@ -27,11 +27,13 @@ if [ ! -f "$out/ready" ] || [ -n "$(find scripts/training Directory.Packages.pro
   # (std::ios_base_library_init); Debian 12's libstdc++ stops at 3.4.30, and the load then fails with a misleading
   # "libtorch-cpu-linux-x64 is not restored". Where the system library lacks that version, mark the need weak
   # (VER_FLG_WEAK in the Vernaux entry of .gnu.version_r): the loader then accepts it and TorchSharp trains correctly.
-  libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
+  # (the awk programs read to the end instead of exiting at the first match: an early exit would kill the writer with
+  # SIGPIPE, which pipefail turns into a failure of the whole script, depending on timing)
+  libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found { print $NF; found = 1 }')
   if [ -n "$libstdcxx" ] && ! grep -q GLIBCXX_3.4.32 "$libstdcxx"; then
     apt_install_missing binutils || exit 1   # readelf
-    section=$(readelf -S -W "$shim" | awk '$0 ~ /\.gnu\.version_r/ { for (i = 1; i <= NF; i++) if ($i == "VERNEED") { print $(i + 2); exit } }')
-    entry=$(readelf -V "$shim" | awk '/Name: GLIBCXX_3\.4\.32 / { sub(":", "", $1); print $1; exit }')
+    section=$(readelf -S -W "$shim" | awk '$0 ~ /\.gnu\.version_r/ && !found { for (i = 1; i <= NF; i++) if ($i == "VERNEED") { print $(i + 2); found = 1 } }')
+    entry=$(readelf -V "$shim" | awk '/Name: GLIBCXX_3\.4\.32 / && !found { sub(":", "", $1); print $1; found = 1 }')
     [ -n "$section" ] && [ -n "$entry" ] || { say "cannot find the GLIBCXX_3.4.32 need in $shim"; exit 1; }
     # vna_flags is the 16-bit field 4 bytes into the entry; 2 = VER_FLG_WEAK (little-endian). Written to a copy, as
     # the build may have hard-linked the file to the NuGet cache.
