@@ -21,6 +21,7 @@ public static class FleetWorker
         await using var services = FleetStorage.Compose(options, postgres);
         services.GetRequiredService<ScratchSpace>().SweepAbandoned();
         using var server = RenderJobServices.StartServer(services, concurrency, queues);
+        RenderJobServices.ScheduleSweep(services, queues[0]);
         log($"worker {Environment.MachineName}:{Environment.ProcessId} runs {concurrency} jobs at once from the {string.Join(" and ", queues)} queue{(queues.Count > 1 ? "s" : "")}, frames in {services.GetRequiredService<Rotoscope.Core.Storage.IBlobStore>().Description}");
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         log("stopping: running jobs go back to the queue");

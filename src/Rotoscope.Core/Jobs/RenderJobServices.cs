@@ -31,6 +31,17 @@ public static class RenderJobServices
     }
 
     /// <summary>
+    /// Has the fleet's workers run <see cref="RenderJobs.SweepAsync"/> every minute on <paramref name="queue"/> (one
+    /// recurring job for the whole fleet: registering it again only updates it).
+    /// </summary>
+    public static void ScheduleSweep(IServiceProvider services, string queue)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        new RecurringJobManager(services.GetRequiredService<JobStorage>(), services.GetRequiredService<IJobFilterProvider>())
+            .AddOrUpdate("rotoscope-sweep", Job.FromExpression<RenderJobs>(jobs => jobs.SweepAsync(CancellationToken.None), queue), Cron.Minutely(), new RecurringJobOptions());
+    }
+
+    /// <summary>
     /// Starts a Hangfire server in this process that runs render jobs from the registered storage on
     /// <paramref name="workers"/> threads, activating them from <paramref name="services"/>, from
     /// <paramref name="queues"/> (default: both the CPU and the GPU queue). Stop it with

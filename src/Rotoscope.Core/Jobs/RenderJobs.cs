@@ -22,6 +22,28 @@ public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplit
     public Task StylizeAsync(string renderId, int batch, long first, long last, CancellationToken cancellationToken) =>
         RunAsync(renderId, (plan, tracker, ct) => StylizeBatchAsync(plan, new FrameBatch(batch, first, last), tracker, ct), cancellationToken);
 
+    /// <summary>
+    /// Recurring job (a fleet's workers run it every minute): assembles any render whose batches are all done but whose
+    /// assembly was never enqueued (a fan-in lost with its job's records, a job deleted by hand), and forgets renders
+    /// that ended.
+    /// </summary>
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        foreach (var renderId in scheduler.StartedRenders())
+        {
+            if (await store.TryReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false) is not { } plan
+                || await store.ExistsAsync(plan.ResultKey, cancellationToken).ConfigureAwait(false)
+                || await store.ExistsAsync(RenderPlan.FailureKeyOf(renderId), cancellationToken).ConfigureAwait(false))
+            {
+                scheduler.Forget(renderId);
+            }
+            else if (!scheduler.IsRunning(renderId))
+            {
+                await EnqueueAssemblyIfCompleteAsync(plan, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     /// <summary>Job: encodes the styled frames with the audio into the output and records the result.</summary>
     public Task AssembleAsync(string renderId, CancellationToken cancellationToken) => RunAsync(renderId, AssembleOutputAsync, cancellationToken);
 

@@ -35,6 +35,9 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
     // A render with a job in one of these states is running: a new request joins it instead of starting a run.
     private static readonly HashSet<string> RunningStates = [EnqueuedState.StateName, ProcessingState.StateName, ScheduledState.StateName, AwaitingState.StateName];
 
+    // The renders started and not yet seen to end, for the sweep (RenderJobs.SweepAsync).
+    private const string ActiveRenders = "rotoscope:renders";
+
     /// <summary>
     /// Enqueues the first step of a planned render (its plan must already be in the store), unless the render is running
     /// (one of its jobs is queued, scheduled or being processed): then it returns the running render's first job. A render
@@ -49,7 +52,7 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
         using (connection.AcquireDistributedLock(LockOf(renderId), LockTimeout))
         {
             var steps = connection.GetAllItemsFromSet(StepsOf(renderId));
-            if (steps.Any(step => RecordedJob(connection, step) is { } id && IsRunning(connection, id)))
+            if (IsRunning(connection, steps))
             {
                 return RecordedJob(connection, KeyOf(renderId, "split")) ?? Record(connection, renderId, "split", job, queue);
             }
@@ -63,11 +66,35 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
                     transaction.RemoveFromSet(StepsOf(renderId), step);
                 }
 
+                transaction.AddToSet(ActiveRenders, renderId);
                 transaction.Commit();
             }
 
             return Record(connection, renderId, "split", job, queue);
         }
+    }
+
+    /// <summary>The renders started here and not yet <see cref="Forget">forgotten</see> (the sweep forgets those that ended).</summary>
+    public IReadOnlyCollection<string> StartedRenders()
+    {
+        using var connection = storage.GetConnection();
+        return connection.GetAllItemsFromSet(ActiveRenders);
+    }
+
+    /// <summary>Whether a job of the render's current run is queued, scheduled or being processed.</summary>
+    public bool IsRunning(string renderId)
+    {
+        using var connection = storage.GetConnection();
+        return IsRunning(connection, connection.GetAllItemsFromSet(StepsOf(renderId)));
+    }
+
+    /// <summary>Drops <paramref name="renderId"/> from <see cref="StartedRenders"/>: it ended.</summary>
+    public void Forget(string renderId)
+    {
+        using var connection = storage.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        transaction.RemoveFromSet(ActiveRenders, renderId);
+        transaction.Commit();
     }
 
     /// <summary>The jobs of the render's current run, by step (<c>split</c>, <c>batch-000000</c>, …, <c>assemble</c>), with their Hangfire state.</summary>
@@ -153,6 +180,9 @@ public sealed class RenderScheduler(IBackgroundJobClient client, JobStorage stor
 
     private static string? RecordedJob(IStorageConnection connection, string key) =>
         connection.GetAllEntriesFromHash(key)?.GetValueOrDefault(JobField);
+
+    private static bool IsRunning(IStorageConnection connection, IEnumerable<string> steps) =>
+        steps.Any(step => RecordedJob(connection, step) is { } id && IsRunning(connection, id));
 
     private static bool IsRunning(IStorageConnection connection, string jobId) =>
         connection.GetStateData(jobId)?.Name is { } state && RunningStates.Contains(state);
