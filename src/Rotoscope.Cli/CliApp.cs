@@ -3,6 +3,7 @@ using Rotoscope.Cli.Commands;
 using Rotoscope.Core;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
+using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
 using Rotoscope.Core.Styles;
@@ -58,7 +59,7 @@ internal static class CliApp
         catch (Exception e)
         {
             // After Ctrl+C, ffmpeg (same terminal, same signal) may fail before our token is seen: report the cancel.
-            var message = cancellationToken.IsCancellationRequested ? Describe(new OperationCanceledException()) : Describe(e);
+            var message = cancellationToken.IsCancellationRequested && e is not StoppedFollowingException ? Describe(new OperationCanceledException()) : Describe(e);
             await context.Error.WriteLineAsync($"rotoscope: {message}").ConfigureAwait(false);
             if (context.Environment.ContainsKey("ROTOSCOPE_DEBUG"))
             {
@@ -88,7 +89,7 @@ internal static class CliApp
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0]),
         OperationCanceledException => "cancelled; run the same command again to resume where it stopped",
-        RotoscopeException or MediaException or OnnxRuntimeException or ImageCodecException or StyleNotFoundException or BlobNotFoundException
+        RotoscopeException or StoppedFollowingException or MediaException or OnnxRuntimeException or ImageCodecException or StyleNotFoundException or BlobNotFoundException
             => OneLine(error.Message),
         UnauthorizedAccessException or IOException => OneLine(error.Message),
         _ => $"unexpected error ({error.GetType().Name}): {OneLine(error.Message)} (set ROTOSCOPE_DEBUG=1 for details)",

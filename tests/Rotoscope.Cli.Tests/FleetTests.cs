@@ -191,6 +191,33 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.Equal((1, $"rotoscope: render '{id}' is not running (see 'rotoscope status {id}')"), (again.ExitCode, again.Error.Trim()));
     }
 
+    [Fact]
+    public async Task Render_StopsFollowingButLeavesTheRenderQueued_WhenTheClientIsInterrupted()
+    {
+        var clip = cli.MakeClip("interrupted.mp4", 96, 64, 10, 1);
+        var client = cli.Start(["render", clip, "--style", "toon", "--fleet"], out _, out var stderr);
+        processes.Add(client);
+        var renders = Path.Combine(cli.DataDirectory, "renders");
+        await WaitUntilAsync(() => Directory.Exists(renders) && Directory.EnumerateFiles(renders, "plan.json", SearchOption.AllDirectories).Any(), "the plan");
+        await Task.Delay(2000); // enqueued right after the plan is written
+
+        using (var interrupt = Process.Start("kill", ["-INT", client.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync();
+        }
+
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            await client.WaitForExitAsync(timeout.Token);
+        }
+
+        var line = (await stderr).Trim().Split('\n')[^1];
+        var id = Path.GetFileName(Path.GetDirectoryName(Directory.EnumerateFiles(renders, "plan.json", SearchOption.AllDirectories).Single()))!;
+        Assert.Equal(1, client.ExitCode);
+        Assert.Equal($"rotoscope: stopped following render {id}; it goes on in the fleet (rotoscope status {id}, rotoscope cancel {id})", line);
+        Assert.Equal("queued", await StateAsync(id));
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");

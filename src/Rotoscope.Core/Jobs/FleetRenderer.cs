@@ -55,6 +55,11 @@ public static class FleetRenderer
                     : await follow(prepared, render.Token).ConfigureAwait(false);
                 return (result, renderId, notes);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C stops this client, not the render: the fleet goes on with it.
+                throw new StoppedFollowingException(renderId);
+            }
             finally
             {
                 await render.CancelAsync().ConfigureAwait(false);
@@ -114,4 +119,12 @@ public static class FleetRenderer
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+}
+
+/// <summary>The client stopped following a fleet render (Ctrl+C); the render itself goes on in the fleet.</summary>
+public sealed class StoppedFollowingException(string renderId)
+    : Exception($"stopped following render {renderId}; it goes on in the fleet (rotoscope status {renderId}, rotoscope cancel {renderId})")
+{
+    /// <summary>The render, still running.</summary>
+    public string RenderId { get; } = renderId;
 }
