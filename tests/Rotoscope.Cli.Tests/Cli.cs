@@ -2,9 +2,14 @@ using System.Diagnostics;
 
 namespace Rotoscope.Cli.Tests;
 
-/// <summary>Runs the CLI in process with captured output and its own data store, and makes test clips with real ffmpeg.</summary>
+/// <summary>
+/// Runs the CLI in process with captured output and its own data store, and makes test clips with real ffmpeg. CLI
+/// processes it started (workers, dashboards) that are still running when it is disposed are killed.
+/// </summary>
 public sealed class Cli : IDisposable
 {
+    private readonly List<Process> started = [];
+
     public Cli()
     {
         Directory.CreateDirectory(DataDirectory);
@@ -26,7 +31,26 @@ public sealed class Cli : IDisposable
         ["ROTOSCOPE_CONNECTORS"] = Path.Combine(Root, "connectors.json"),
     };
 
-    public void Dispose() => Directory.Delete(Root, recursive: true);
+    public void Dispose()
+    {
+        foreach (var process in started)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    process.WaitForExit();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // The test disposed it already.
+            }
+        }
+
+        Directory.Delete(Root, recursive: true);
+    }
 
     public string PathOf(string name) => Path.Combine(Root, name);
 
@@ -68,6 +92,7 @@ public sealed class Cli : IDisposable
         }
 
         var process = Process.Start(start)!;
+        started.Add(process);
         stdout = process.StandardOutput.ReadToEndAsync();
         stderr = process.StandardError.ReadToEndAsync();
         return process;

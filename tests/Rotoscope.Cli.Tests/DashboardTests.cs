@@ -19,7 +19,6 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
     private const string Chromium = "/usr/bin/chromium";
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
     private readonly Cli cli = new();
-    private readonly List<Process> processes = [];
     private readonly HttpClient http = new(new HttpClientHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
     private string connection = "";
 
@@ -33,17 +32,6 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
 
     public void Dispose()
     {
-        foreach (var process in processes)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-            }
-
-            process.Dispose();
-        }
-
         http.Dispose();
         cli.Dispose();
     }
@@ -101,7 +89,6 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
         var clip = cli.MakeClip("cancel.mp4", 96, 64, 10, 1, audio: false);
         var dashboard = await StartDashboardAsync();
         var client = cli.Start(["render", clip, "--style", "toon", "--fleet"], out _, out var stderr); // no worker: it waits, queued
-        processes.Add(client);
         var id = await WaitForRenderAsync();
 
         var cancel = await PostAsync(dashboard, $"renders/{id}/cancel");
@@ -239,7 +226,6 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
         }
 
         var process = cli.Start(["dashboard", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), .. extra], out _, out var log);
-        processes.Add(process);
         var uri = new Uri($"http://127.0.0.1:{port}/");
         var clock = Stopwatch.StartNew();
         while (true)
@@ -258,12 +244,7 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
         }
     }
 
-    private Process Start(params string[] args)
-    {
-        var process = cli.Start(args, out _, out _);
-        processes.Add(process);
-        return process;
-    }
+    private Process Start(params string[] args) => cli.Start(args, out _, out _);
 }
 
 /// <summary>What <c>rotoscope dashboard</c> refuses before it opens anything.</summary>

@@ -15,7 +15,6 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private readonly Cli cli = new();
-    private readonly List<Process> processes = [];
 
     public async Task InitializeAsync() =>
         cli.Variables["ROTOSCOPE_POSTGRES"] = await postgres.CreateDatabaseAsync($"fleet_{Guid.NewGuid():N}"[..20]);
@@ -24,17 +23,6 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
 
     public void Dispose()
     {
-        foreach (var process in processes)
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-            }
-
-            process.Dispose();
-        }
-
         cli.Dispose();
     }
 
@@ -45,7 +33,6 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         var doomed = Start("worker", "--concurrency", "1");
 
         var client = cli.Start(["render", clip, "--style", "toon", "--fleet", "--batch-size", "4", "--output", cli.PathOf("fleet.toon.mp4"), "--json"], out var stdout, out var stderr);
-        processes.Add(client);
 
         // One job at a time: the split is done before the first batch, and the doomed worker is busy with a batch when
         // it dies. That batch stays with the job database until its invisibility lapses, then runs on the survivor.
@@ -78,7 +65,6 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         var clip = cli.MakeClip("handover.mp4", 480, 270, 24, 6); // 144 frames, 36 batches
         var leaving = Start("worker", "--concurrency", "1");
         var client = cli.Start(["render", clip, "--style", "toon", "--fleet", "--batch-size", "4", "--json"], out _, out var stderr);
-        processes.Add(client);
         await WaitUntilAsync(() => Markers() >= 3, "three batches done");
 
         using (var term = Process.Start("kill", ["-TERM", leaving.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
@@ -196,7 +182,6 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
     {
         var clip = cli.MakeClip("interrupted.mp4", 96, 64, 10, 1);
         var client = cli.Start(["render", clip, "--style", "toon", "--fleet"], out _, out var stderr);
-        processes.Add(client);
         var renders = Path.Combine(cli.DataDirectory, "renders");
         await WaitUntilAsync(() => Directory.Exists(renders) && Directory.EnumerateFiles(renders, "plan.json", SearchOption.AllDirectories).Any(), "the plan");
         await Task.Delay(2000); // enqueued right after the plan is written
@@ -235,12 +220,7 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.DoesNotContain("never-printed", outcome.Error, StringComparison.Ordinal);
     }
 
-    private Process Start(params string[] args)
-    {
-        var process = cli.Start(args, out _, out _);
-        processes.Add(process);
-        return process;
-    }
+    private Process Start(params string[] args) => cli.Start(args, out _, out _);
 
     private int Markers()
     {
