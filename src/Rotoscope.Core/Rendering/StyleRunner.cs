@@ -7,13 +7,18 @@ using Rotoscope.Core.Styles;
 namespace Rotoscope.Core.Rendering;
 
 /// <summary>
-/// Runs style chains on planar frame batches: one ONNX Runtime session per model for the life of the worker, and one
-/// inference at a time, so concurrent batch jobs overlap their decode/encode with another batch's inference instead of
-/// fighting over the same cores.
+/// Runs style chains on planar frame batches: one ONNX Runtime session per model, kept warm for the next batch of the
+/// same chain (the <paramref name="maxModels"/> most recently used; a worker serving many styles evicts the oldest), and
+/// one inference at a time, so concurrent batch jobs overlap their decode/encode with another batch's inference instead
+/// of fighting over the same cores.
 /// </summary>
-public sealed class StyleRunner(InferenceOptions options) : IDisposable
+public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleRunner.DefaultMaxModels) : IDisposable
 {
+    /// <summary>Sessions kept open at most: a few chains' worth; each holds its weights and an activation arena.</summary>
+    public const int DefaultMaxModels = 8;
+
     private readonly ConcurrentDictionary<string, Lazy<OnnxStyleSession>> sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> lastUsed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim inferenceGate = new(1, 1);
 
     /// <summary>Notes to show the user once, e.g. what <c>--device auto</c> chose.</summary>
@@ -71,6 +76,7 @@ public sealed class StyleRunner(InferenceOptions options) : IDisposable
                 (source, target) = (target, source);
             }
 
+            EvictLeastRecentlyUsed(chain);
             return (source, Stopwatch.GetElapsedTime(started));
         }
         finally
@@ -112,9 +118,35 @@ public sealed class StyleRunner(InferenceOptions options) : IDisposable
         }
     }
 
+    /// <summary>The model files whose sessions are open, for tests.</summary>
+    internal IReadOnlyCollection<string> LoadedModelPaths => [.. sessions.Keys.Select(key => key[..key.LastIndexOf('#')])];
+
+    private static string KeyOf(StyleModel model) => $"{model.ModelPath}#{model.Sha256}";
+
+    // Called under the inference gate, so no evicted session is running; the chain that just ran stays.
+    private void EvictLeastRecentlyUsed(StyleChain chain)
+    {
+        var excess = sessions.Count - maxModels;
+        if (excess <= 0)
+        {
+            return;
+        }
+
+        var keep = chain.Models.Select(KeyOf).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in lastUsed.Where(e => !keep.Contains(e.Key)).OrderBy(e => e.Value).Take(excess).Select(e => e.Key).ToList())
+        {
+            lastUsed.TryRemove(key, out _);
+            if (sessions.TryRemove(key, out var evicted) && evicted.IsValueCreated)
+            {
+                evicted.Value.Dispose();
+            }
+        }
+    }
+
     private OnnxStyleSession SessionFor(StyleModel model)
     {
-        var key = $"{model.ModelPath}#{model.Sha256}";
+        var key = KeyOf(model);
+        lastUsed[key] = Stopwatch.GetTimestamp();
         var session = sessions.GetOrAdd(key, _ => new Lazy<OnnxStyleSession>(() => OnnxStyleSession.Open(model.ModelPath, options)));
         try
         {
