@@ -61,6 +61,7 @@ internal static class BenchCommand
                 efficiency       {result.Efficiency:0.000} (inference / end to end)
                 stages           {stages}
                 peak memory      {result.PeakMemoryBytes / (1024.0 * 1024):0} MiB
+                model start      {result.ModelStartSeconds * 1000:0} ms per worker (warm sessions); a batch's steady inference takes {result.SteadyBatchSeconds * 1000:0} ms
                 """).ConfigureAwait(false);
             return CliApp.Ok;
         });

@@ -13,6 +13,11 @@ public sealed record BenchmarkSpec(string Style, int Width, int Height, Rational
 /// <param name="Efficiency">Pure inference time / end-to-end time: the share of a render spent doing the work that matters.</param>
 /// <param name="InferenceInRenderSeconds">Model run time inside the render: above the pure time when other work slows it.</param>
 /// <param name="PeakMemoryBytes">Peak working set of the process during the render.</param>
+/// <param name="ModelStartSeconds">
+/// Opening the chain's sessions plus their first run, beyond a steady run of the same frames: what every batch would
+/// pay again if a worker did not keep the sessions warm (<see cref="StyleRunner"/>).
+/// </param>
+/// <param name="SteadyBatchSeconds">One steady model run of a batch's frames, to compare <paramref name="ModelStartSeconds"/> with.</param>
 public sealed record BenchmarkResult(
     string Style,
     int Width,
@@ -25,6 +30,8 @@ public sealed record BenchmarkResult(
     double InferenceFramesPerSecond,
     double InferenceInRenderSeconds,
     long PeakMemoryBytes,
+    double ModelStartSeconds,
+    double SteadyBatchSeconds,
     int ProcessorCount,
     IReadOnlyDictionary<string, double> StageSeconds);
 
@@ -67,11 +74,11 @@ public static class RenderBenchmark
             using var process = Process.GetCurrentProcess();
             var peak = process.PeakWorkingSet64;
 
-            var inference = await TimeInferenceAsync(benchOptions, result.RenderId, cancellationToken).ConfigureAwait(false);
+            var (inference, modelStart, steadyBatch) = await TimeInferenceAsync(benchOptions, result.RenderId, cancellationToken).ConfigureAwait(false);
             return new BenchmarkResult(
                 spec.Style, result.Width, result.Height, result.Frames, Math.Round(endToEnd, 3), Math.Round(inference, 3),
                 Math.Round(inference / endToEnd, 3), Math.Round(result.Frames / endToEnd, 2), Math.Round(result.Frames / inference, 2),
-                result.InferenceSeconds, peak, Environment.ProcessorCount, stages);
+                result.InferenceSeconds, peak, Math.Round(modelStart, 3), Math.Round(steadyBatch, 3), Environment.ProcessorCount, stages);
         }
         finally
         {
@@ -80,14 +87,17 @@ public static class RenderBenchmark
     }
 
     // The same frames, the same sessions setup and the same frames per call as the render; only Run calls are timed.
-    private static async Task<double> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
+    // Also times what starting the chain costs: opening its sessions and their first run, less a steady run.
+    private static async Task<(double Inference, double ModelStart, double SteadyBatch)> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
     {
         var store = new LocalBlobStore(options.DataDirectory);
         var plan = await store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false);
         var manifest = await store.ReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false);
         using var runner = new StyleRunner(options.Inference);
         using var codecs = new CodecPool();
+        var opening = Stopwatch.StartNew();
         runner.Prepare(plan.Chain);
+        var opened = opening.Elapsed;
 
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
@@ -95,10 +105,13 @@ public static class RenderBenchmark
         var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
         var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
         var timed = TimeSpan.Zero;
+        var batchFrames = (int)Math.Min(manifest.Frames, plan.BatchSize);
+        TimeSpan firstRun, steadyCall;
         try
         {
-            // One untimed run first: the steady cost per frame is what the render is compared with.
-            await runner.RunAsync(plan.Chain, buffer, scratch, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            // The first run is kept out of the inference time: the steady cost per frame is what the render is compared with.
+            (_, firstRun) = await runner.RunAsync(plan.Chain, buffer, scratch, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            (_, steadyCall) = await runner.RunAsync(plan.Chain, buffer, scratch, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
             for (long first = 1; first <= manifest.Frames; first += perCall)
             {
                 var count = (int)Math.Min(perCall, manifest.Frames - first + 1);
@@ -119,6 +132,6 @@ public static class RenderBenchmark
             ArrayPool<float>.Shared.Return(scratch);
         }
 
-        return timed.TotalSeconds;
+        return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall);
     }
 }
