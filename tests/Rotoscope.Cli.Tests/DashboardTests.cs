@@ -171,6 +171,37 @@ public sealed class DashboardTests(PostgresServer postgres, ITestOutputHelper ou
         Assert.Contains(link.Headers.GetValues("Set-Cookie"), c => c.Contains("httponly", StringComparison.OrdinalIgnoreCase) && c.Contains("samesite=strict", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task Dashboard_ShowsEachRendersReviewStateAndLink_AndTheApprovedPublication()
+    {
+        await using var dropbox = await DropboxFake.StartAsync();
+        cli.Variables["TEST_DROPBOX_SECRET"] = dropbox.AppSecret;
+        var added = await cli.RunAsync("connectors", "add", "dropbox", "--label", "review", "--folder", "/Rotoscope", "--app-key", dropbox.AppKey, "--app-secret-env", "TEST_DROPBOX_SECRET", "--refresh-token", dropbox.RefreshToken, "--endpoint", dropbox.Url, "--write");
+        Assert.True(added.ExitCode == 0, added.Error);
+        var plain = await cli.RunAsync("render", cli.MakeClip("plain.mp4", 96, 64, 10, 1, audio: false), "--style", "toon", "--json");
+        var reviewed = await cli.RunAsync("render", cli.MakeClip("shown.mp4", 96, 64, 10, 1), "--style", "toon", "--review", "dropbox+review://Reviews/", "--publish-to", "data://published/", "--json");
+        Assert.True(plain.ExitCode == 0 && reviewed.ExitCode == 0, plain.Error + reviewed.Error);
+        var review = JsonDocument.Parse(reviewed.Out).RootElement.GetProperty("review");
+        var (id, plainId) = (JsonDocument.Parse(reviewed.Out).RootElement.GetProperty("renderId").GetString()!, JsonDocument.Parse(plain.Out).RootElement.GetProperty("renderId").GetString()!);
+        var (folder, link) = (review.GetProperty("folder").GetString()!, review.GetProperty("link").GetString()!);
+        var dashboard = await StartDashboardAsync();
+
+        var pendingPage = await http.GetStringAsync(new Uri(dashboard, "renders"));
+        dropbox.MoveEntry(folder, $"/Rotoscope/Reviews/Approved/{Path.GetFileName(folder)}");
+        var watched = await cli.RunAsync("review", "watch", "--once");
+        Assert.True(watched.ExitCode == 0, watched.Error);
+        await Task.Delay(1100); // the Renders page reads the store at most once a second
+        var approvedPage = await http.GetStringAsync(new Uri(dashboard, "renders"));
+        var detail = await http.GetStringAsync(new Uri(dashboard, $"renders/{id}"));
+
+        Assert.Contains($"data-review=\"pending\" href=\"{WebUtility.HtmlEncode(link)}\"", pendingPage, StringComparison.Ordinal);
+        Assert.Contains($"data-review=\"approved\" href=\"{WebUtility.HtmlEncode(link)}\"", approvedPage, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(approvedPage, "data-review="));
+        Assert.Contains(plainId, approvedPage, StringComparison.Ordinal);
+        Assert.Contains("data://published/shown.toon.mp4", detail, StringComparison.Ordinal);
+        Assert.Contains(WebUtility.HtmlEncode($"/Rotoscope/Reviews/Approved/{Path.GetFileName(folder)}"), detail, StringComparison.Ordinal);
+    }
+
     private static async Task<long> StyledAsync(ILocator row) => long.Parse(await row.GetAttributeAsync("data-styled") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<string> EnqueueAsync(string clip)

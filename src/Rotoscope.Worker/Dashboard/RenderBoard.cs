@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.States;
 using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Review;
 using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Worker.Dashboard;
@@ -9,17 +10,18 @@ namespace Rotoscope.Worker.Dashboard;
 /// <summary>A render as the dashboard shows it: its status from the store, and the pace worked out from it.</summary>
 /// <param name="FramesPerSecond">Frames styled per second of this run so far; null before there is a pace.</param>
 /// <param name="Eta">Time left at that pace, while the render is active.</param>
-public sealed record RenderRow(RenderStatus Status, double? FramesPerSecond, TimeSpan? Eta)
+/// <param name="Review">Its review in Dropbox, when it was published for one.</param>
+public sealed record RenderRow(RenderStatus Status, double? FramesPerSecond, TimeSpan? Eta, ReviewRecord? Review)
 {
     /// <summary>Frames styled, as a fraction of the frames.</summary>
     public double Fraction => Status.State == "succeeded" ? 1 : Status.Frames > 0 ? Math.Clamp((double)Status.FramesStyled / Status.Frames, 0, 1) : 0;
 
-    internal static RenderRow Of(RenderStatus status)
+    internal static RenderRow Of(RenderStatus status, ReviewRecord? review)
     {
         var seconds = (status.Updated - status.Started).TotalSeconds;
         double? pace = status.FramesStyled > 0 && seconds >= 0.5 ? status.FramesStyled / seconds : null;
         TimeSpan? eta = status.IsActive && pace > 0 ? TimeSpan.FromSeconds(Math.Max(0, status.Frames - status.FramesStyled) / pace.Value) : null;
-        return new RenderRow(status, pace, eta);
+        return new RenderRow(status, pace, eta, review);
     }
 }
 
@@ -64,7 +66,13 @@ public sealed class RenderBoard(IBlobStore store, RenderScheduler scheduler, Job
                 }
             }
 
-            var rows = statuses.OrderByDescending(s => s.Updated).Take(Shown).Select(RenderRow.Of).ToList();
+            var reviews = new Dictionary<string, ReviewRecord>(StringComparer.Ordinal);
+            await foreach (var review in ReviewRecord.ListAsync(store, cancellationToken).ConfigureAwait(false))
+            {
+                reviews[review.RenderId] = review;
+            }
+
+            var rows = statuses.OrderByDescending(s => s.Updated).Take(Shown).Select(s => RenderRow.Of(s, reviews.GetValueOrDefault(s.RenderId))).ToList();
             latest = (clock.GetUtcNow(), rows);
             return rows;
         }
@@ -100,7 +108,8 @@ public sealed class RenderBoard(IBlobStore store, RenderScheduler scheduler, Job
         }
 
         var jobs = scheduler.JobsOf(renderId);
-        return new RenderDetail(RenderRow.Of(status), [.. frames.Order().TakeLast(StripLength)], jobs, WorkersOf(jobs));
+        var review = await ReviewRecord.ReadAsync(store, renderId, cancellationToken).ConfigureAwait(false);
+        return new RenderDetail(RenderRow.Of(status, review), [.. frames.Order().TakeLast(StripLength)], jobs, WorkersOf(jobs));
     }
 
     // A processing state records the server that took the job: "host:pid:guid" in Hangfire 1.8.

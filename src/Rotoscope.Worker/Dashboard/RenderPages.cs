@@ -29,6 +29,7 @@ internal static class RenderPages
         dl{display:grid;grid-template-columns:140px 1fr;gap:4px 12px;background:#fff;padding:12px;max-width:900px} dt{color:#55606b}
         form{display:inline} button{padding:5px 14px;border:1px solid #888;border-radius:3px;background:#fff;cursor:pointer} button.danger{border-color:#c9463d;color:#c9463d}
         h2{font-size:16px;margin:20px 0 8px} .muted{color:#7a858f}
+        .review-approved{color:#2fa55b;font-weight:600} .review-rejected,.review-missing{color:#c9463d;font-weight:600} .review-pending{color:#b07d12;font-weight:600}
         """;
 
     private const string Script = """
@@ -56,7 +57,7 @@ internal static class RenderPages
             return html.Append("<p class=\"muted\">No renders in the frame store yet.</p>").ToString();
         }
 
-        html.Append("<table><thead><tr><th></th><th>render</th><th>input</th><th>styles</th><th>state</th><th>progress</th><th>frames/s</th><th>ETA</th><th>output</th></tr></thead><tbody>");
+        html.Append("<table><thead><tr><th></th><th>render</th><th>input</th><th>styles</th><th>state</th><th>progress</th><th>frames/s</th><th>ETA</th><th>output</th><th>review</th></tr></thead><tbody>");
         foreach (var row in rows)
         {
             var s = row.Status;
@@ -65,7 +66,7 @@ internal static class RenderPages
             html.Append(CultureInfo.InvariantCulture, $"<td>{(s.LatestStyledFrame > 0 ? Thumb(s.RenderId, FrameSide.Styled, s.LatestStyledFrame, Thumbnails.Small, "thumb") : "")}</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td class=\"mono\"><a href=\"{link}\">{E(Short(s.RenderId))}</a></td><td class=\"mono\">{E(Path.GetFileName(s.Input))}</td><td>{E(s.Styles)}</td>");
             html.Append(CultureInfo.InvariantCulture, $"<td><span class=\"state\">{E(s.State)}</span>{(s.Reason is { } r ? $"<div class=\"reason\">{E(r)}</div>" : "")}</td>");
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Bar(row)}</td><td>{Pace(row)}</td><td>{Eta(row)}</td><td>{Output(row)}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Bar(row)}</td><td>{Pace(row)}</td><td>{Eta(row)}</td><td>{Output(row)}</td><td>{Review(row.Review)}</td></tr>");
         }
 
         return html.Append("</tbody></table>").ToString();
@@ -82,7 +83,15 @@ internal static class RenderPages
         html.Append(CultureInfo.InvariantCulture, $"<dt>state</dt><dd><span class=\"state\">{E(s.State)}</span>{(s.Reason is { } r ? $"<div class=\"reason\">{E(r)}</div>" : "")}</dd>");
         html.Append(CultureInfo.InvariantCulture, $"<dt>progress</dt><dd>{Bar(row)}</dd><dt>frames/s</dt><dd>{Pace(row)}</dd><dt>ETA</dt><dd>{Eta(row)}</dd>");
         html.Append(CultureInfo.InvariantCulture, $"<dt>output</dt><dd>{Output(row)}</dd><dt>started</dt><dd>{Time(s.Started)}</dd><dt>updated</dt><dd>{Time(s.Updated)}</dd>");
-        html.Append(CultureInfo.InvariantCulture, $"<dt>workers</dt><dd class=\"mono workers\">{(detail.Workers.Count > 0 ? E(string.Join(", ", detail.Workers)) : "<span class=\"muted\">none yet</span>")}</dd></dl>");
+        html.Append(CultureInfo.InvariantCulture, $"<dt>workers</dt><dd class=\"mono workers\">{(detail.Workers.Count > 0 ? E(string.Join(", ", detail.Workers)) : "<span class=\"muted\">none yet</span>")}</dd>");
+        if (row.Review is { } review)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<dt>review</dt><dd>{Review(review)}{(review.Reason is { } why ? $"<div class=\"reason\">{E(why)}</div>" : "")}</dd>");
+            html.Append(CultureInfo.InvariantCulture, $"<dt>review folder</dt><dd class=\"mono\">{E(review.Folder ?? "gone")}</dd><dt>decided</dt><dd>{(review.DecidedAt is { } at ? Time(at) : "–")}</dd>");
+            html.Append(CultureInfo.InvariantCulture, $"<dt>published</dt><dd class=\"mono published\">{(review.Publication is { } p ? E(p.Destination) : review.PublicationError is { } error ? $"<span class=\"reason\">{E(error)}</span>" : "–")}</dd>");
+        }
+
+        html.Append("</dl>");
 
         if (!readOnly)
         {
@@ -150,6 +159,11 @@ internal static class RenderPages
     private static string Output(RenderRow row) => row.Status.State == "succeeded"
         ? $"<a class=\"output\" href=\"{Link(row.Status.RenderId)}/output\">{E(row.Status.Output)}</a>"
         : $"<span class=\"mono muted\">{E(row.Status.Output)}</span>";
+
+    // The state, linked to the review folder's shared link (which opens in Dropbox, for people outside the pipeline).
+    private static string Review(Core.Review.ReviewRecord? review) => review is null
+        ? "<span class=\"muted\">–</span>"
+        : Invariant($"<a class=\"review review-{review.State.ToString().ToLowerInvariant()}\" data-review=\"{review.State.ToString().ToLowerInvariant()}\" href=\"{E(review.Link)}\" target=\"_blank\" rel=\"noopener\">{review.State.ToString().ToLowerInvariant()}</a>");
 
     private static string Time(DateTimeOffset at) => at == default ? "–" : at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 
