@@ -148,6 +148,30 @@ public sealed class DropboxFake : IAsyncDisposable
         }
     }
 
+    /// <summary>The path_display of every file.</summary>
+    public IReadOnlyCollection<string> FilePaths
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. entries.Values.Where(e => !e.IsFolder).Select(e => e.PathDisplay)];
+            }
+        }
+    }
+
+    /// <summary>How many of the faults asked for (FailNext, DropNext, …) have not happened yet.</summary>
+    public int PendingFaults
+    {
+        get
+        {
+            lock (gate)
+            {
+                return faults.Count;
+            }
+        }
+    }
+
     /// <summary>The path_display of every folder.</summary>
     public IReadOnlyCollection<string> FolderPaths
     {
