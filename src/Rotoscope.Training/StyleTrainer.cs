@@ -52,6 +52,20 @@ public sealed class StyleTrainer(TrainingJob job)
         return new RunRecord(job.Settings, StyleCatalog.HashFile(job.StyleImage), contentHash, content.Count);
     }
 
+    /// <summary>
+    /// Fails with one line when a style image is missing, not a JPEG or PNG, smaller than 64 pixels a side or over
+    /// 100 megapixels. Needs no LibTorch: the CLI checks before loading it.
+    /// </summary>
+    public static void CheckStyleImage(string path, string given)
+    {
+        if (!File.Exists(path))
+        {
+            throw new RotoscopeException($"style image not found: {given}");
+        }
+
+        TrainingImages.Decode(path, "style image").Dispose();
+    }
+
     /// <summary>Whether the run folder holds a checkpoint of an earlier, unfinished session.</summary>
     public int CheckpointStep() => ReadState(CheckpointPath())?.Step ?? 0;
 

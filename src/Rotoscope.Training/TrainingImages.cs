@@ -16,6 +16,17 @@ internal static class TrainingImages
     /// <summary>Decodes a JPEG or PNG file to [1,3,H,W] float RGB 0..255.</summary>
     public static Tensor Load(string path, string role)
     {
+        using var image = Decode(path, role);
+        using var bytes = tensor(image.Pixels.ToArray(), [image.Height, image.Width, 3], ScalarType.Byte);
+        return bytes.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
+    }
+
+    /// <summary>
+    /// Decodes a JPEG or PNG file and checks its size, or fails with one line naming it; needs no LibTorch, so
+    /// <c>rotoscope train</c> refuses a bad style image before loading it.
+    /// </summary>
+    public static RgbImage Decode(string path, string role)
+    {
         byte[] encoded;
         try
         {
@@ -42,21 +53,15 @@ internal static class TrainingImages
             throw new RotoscopeException($"the {role} {path} does not decode: {e.Message}", e);
         }
 
-        using (image)
+        if (Math.Min(image.Width, image.Height) < MinimumSide || (long)image.Width * image.Height > MaximumPixels)
         {
-            if (Math.Min(image.Width, image.Height) < MinimumSide)
-            {
-                throw new RotoscopeException($"the {role} {path} is {image.Width}x{image.Height}; it needs at least {MinimumSide} pixels a side");
-            }
-
-            if ((long)image.Width * image.Height > MaximumPixels)
-            {
-                throw new RotoscopeException($"the {role} {path} is {image.Width}x{image.Height}; scale it below {MaximumPixels / 1_000_000} megapixels first");
-            }
-
-            using var bytes = tensor(image.Pixels.ToArray(), [image.Height, image.Width, 3], ScalarType.Byte);
-            return bytes.permute(2, 0, 1).unsqueeze(0).to(ScalarType.Float32);
+            image.Dispose();
+            throw new RotoscopeException(Math.Min(image.Width, image.Height) < MinimumSide
+                ? $"the {role} {path} is {image.Width}x{image.Height}; it needs at least {MinimumSide} pixels a side"
+                : $"the {role} {path} is {image.Width}x{image.Height}; scale it below {MaximumPixels / 1_000_000} megapixels first");
         }
+
+        return image;
     }
 
     /// <summary>Resizes [N,3,H,W] so its shorter side is <paramref name="shortSide"/> (antialiased bilinear).</summary>

@@ -45,7 +45,9 @@ public sealed class TrainCommandTrainingTests : IDisposable
     [Fact]
     public async Task Train_AddsAStyleThatRendersAndIsListed_WhenTrainingEnds()
     {
-        var trained = await cli.RunAsync("train", TrainingSetup.StyleImage, "--name", "tiny", "--steps", "3", "--size", "64", "--threads", "2", "--json");
+        var trained = await cli.RunAsync(
+            "train", TrainingSetup.StyleImage, "--name", "tiny", "--steps", "3", "--size", "64", "--threads", "2", "--json",
+            "--title", "Tiny glass", "--description", "Three steps of stained glass.", "--license", "CC0 (made by our tests)");
 
         Assert.True(trained.ExitCode == 0, trained.Error);
         var summary = JsonDocument.Parse(trained.Out).RootElement;
@@ -55,7 +57,8 @@ public sealed class TrainCommandTrainingTests : IDisposable
 
         var styles = await cli.RunAsync("styles", "--json");
         var listed = JsonDocument.Parse(styles.Out).RootElement.EnumerateArray().ToList();
-        Assert.Contains(listed, s => s.GetProperty("id").GetString() == "tiny" && s.GetProperty("origin").GetString() == "user");
+        var tiny = Assert.Single(listed, s => s.GetProperty("id").GetString() == "tiny");
+        Assert.Equal(("user", "Tiny glass", "Three steps of stained glass.", "CC0 (made by our tests)"), (tiny.GetProperty("origin").GetString(), tiny.GetProperty("title").GetString(), tiny.GetProperty("description").GetString(), tiny.GetProperty("license").GetString()));
         Assert.Contains(listed, s => s.GetProperty("id").GetString() == "mosaic" && s.GetProperty("origin").GetString() == "builtIn");
 
         var clip = cli.MakeClip("clip.mp4", 64, 48, 10, 0.5, audio: false);
@@ -116,6 +119,25 @@ public sealed class TrainCommandInputTrainingTests : IDisposable
         Assert.Equal(1, outcome.ExitCode);
         Assert.Single(outcome.Error.Trim().Split('\n'));
         Assert.Equal($"rotoscope: the style image {notImage} is not a JPEG or PNG image", outcome.Error.Trim());
+    }
+
+    [Theory]
+    [InlineData(48, 300, "it needs at least 64 pixels a side")]
+    [InlineData(12_000, 9_000, "scale it below 100 megapixels first")]
+    public async Task Train_FailsWithOneLine_WhenTheStyleImageIsTooSmallOrHuge(int width, int height, string reason)
+    {
+        var image = cli.PathOf($"style-{width}.jpg");
+        var pixels = new byte[width * height * 3];
+        using (var codec = new Core.Imaging.ImageCodec())
+        {
+            await File.WriteAllBytesAsync(image, codec.Encode(pixels, width, height, Core.Imaging.ImageFormat.Jpeg));
+        }
+
+        var outcome = await cli.RunAsync("train", image, "--name", "sized");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Equal($"rotoscope: the style image {image} is {width}x{height}; {reason}", outcome.Error.Trim());
+        Assert.False(Directory.Exists(Path.Combine(cli.DataDirectory, "training")), "a run folder was made for a refused image");
     }
 
     [Theory]

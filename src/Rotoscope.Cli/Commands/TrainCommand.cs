@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Rotoscope.Core;
-using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Styles;
 using Rotoscope.Training;
 
@@ -22,6 +21,7 @@ internal static partial class TrainCommand
         "rotoscope train painting.jpg --name harbour",
         "rotoscope train painting.jpg --name harbour --steps 2000 --size 256 --strength-of-style 2",
         "rotoscope train glass.png --name glass --content photos/ --seed 7 --json",
+        "rotoscope train nightwatch.jpg --name nightwatch --title \"Night Watch\" --description \"Dark umber glazes, warm highlights\" --license \"public domain (Rembrandt, 1642)\"",
     ];
 
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
@@ -39,6 +39,9 @@ internal static partial class TrainCommand
         var restart = new Option<bool>("--restart") { Description = "Discard an unfinished run of this name and start over." };
         var checkpointMinutes = new Option<double>("--checkpoint-minutes") { Description = "Minutes between checkpoints (and previews); 0: after every step. Default 3.", DefaultValueFactory = _ => 3 };
         checkpointMinutes.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() >= 0)) { r.AddError("--checkpoint-minutes must not be negative"); } });
+        var title = new Option<string?>("--title") { Description = "Title shown by 'rotoscope styles' (default: the name)." };
+        var description = new Option<string?>("--description") { Description = "One line on what the style looks like (default: the style image it was trained from)." };
+        var license = new Option<string?>("--license") { Description = "Source and licence of the style image, kept in the catalog (e.g. \"public domain, Wikimedia Commons\")." };
         var threads = CommandOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var dataDir = CommandOptions.DataDirectory();
@@ -47,7 +50,7 @@ internal static partial class TrainCommand
             "train",
             $"Train a style from one image and add it to your styles (the data store's catalog).\nNeeds LibTorch: scripts/training-setup.sh fetches it once (./rotoscope train runs it for you).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            styleImage, name, steps, size, strength, content, seed, restart, checkpointMinutes, threads, json, dataDir,
+            styleImage, name, title, description, license, steps, size, strength, content, seed, restart, checkpointMinutes, threads, json, dataDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -59,7 +62,7 @@ internal static partial class TrainCommand
             settings.Validate();
             CheckName(id, options.ModelsDirectory);
             var stylePath = Path.GetFullPath(parse.GetValue(styleImage)!);
-            CheckStyleImage(stylePath, parse.GetValue(styleImage)!);
+            StyleTrainer.CheckStyleImage(stylePath, parse.GetValue(styleImage)!);
 
             var runDirectory = Path.Combine(options.DataDirectory, "training", id);
             var libTorch = LibTorch.DefaultDirectory(context.Environment, AppContext.BaseDirectory);
@@ -123,8 +126,14 @@ internal static partial class TrainCommand
                 ["trainedAt"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             };
             var style = new UserStyles(options.DataDirectory).Add(new NewUserStyle(
-                id, id, $"Trained from {Path.GetFileName(stylePath)} (rotoscope train).", outcome.ModelPath, outcome.PreviewPath, stylePath,
-                "the style image's licence", made));
+                id,
+                parse.GetValue(title) ?? id,
+                parse.GetValue(description) ?? $"Trained from {Path.GetFileName(stylePath)} (rotoscope train).",
+                outcome.ModelPath,
+                outcome.PreviewPath,
+                stylePath,
+                parse.GetValue(license) ?? "not given (the style image's own licence applies)",
+                made));
             await File.WriteAllTextAsync(
                 registered,
                 JsonSerializer.Serialize(new Registered(style.Id, style.Version, trainer.Describe(), summary), CommandOptions.Json),
@@ -166,26 +175,6 @@ internal static partial class TrainCommand
         if (StyleCatalog.Load(modelsDirectory).Styles.Any(s => s.Id == id))
         {
             throw new RotoscopeException($"'{id}' is a built-in style; choose another --name");
-        }
-    }
-
-    // Before LibTorch loads (seconds): the file's signature only; decoding and the size limits come with training.
-    private static void CheckStyleImage(string path, string given)
-    {
-        if (!File.Exists(path))
-        {
-            throw new RotoscopeException($"style image not found: {given}");
-        }
-
-        var head = new byte[16];
-        using (var stream = File.OpenRead(path))
-        {
-            stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        }
-
-        if (ImageCodec.Detect(head) is null)
-        {
-            throw new RotoscopeException($"the style image {path} is not a JPEG or PNG image");
         }
     }
 
