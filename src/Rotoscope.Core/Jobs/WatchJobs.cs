@@ -5,6 +5,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
@@ -185,6 +186,7 @@ public static class WatchServices
     /// </summary>
     public static IServiceCollection AddWatches(this IServiceCollection services, string? postgres = null)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new PassLocks(Path.Combine(provider.GetRequiredService<LocalBlobStore>().Root, "locks"), postgres));
         services.AddSingleton<FolderWatcher>();
         services.AddSingleton<WatchJobs>();
