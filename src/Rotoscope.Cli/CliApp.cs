@@ -35,6 +35,7 @@ internal static class CliApp
             StatusCommand.Create(context),
             CancelCommand.Create(context),
             ReviewCommand.Create(context),
+            WatchCommand.Create(context),
             DashboardCommand.Create(context),
             TrainCommand.Create(context),
         };

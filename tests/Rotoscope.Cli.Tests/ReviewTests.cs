@@ -235,6 +235,39 @@ public sealed class ReviewTests : IAsyncLifetime, IDisposable
         Assert.Contains(Fake.Requests, r => r.EndsWith("/2/files/list_folder/continue", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Watch_TakesDecisionsInOneWatcherOnly_WhenTwoRunAtOnce_AndTheOtherTakesOverWhenItStops()
+    {
+        var (id, review) = await RenderForReviewAsync("clip.mp4", "toon");
+        var folder = review.GetProperty("folder").GetString()!;
+        using var firstOut = new StringWriter();
+        using var secondOut = new StringWriter();
+        using var secondError = new StringWriter();
+        using var stopFirst = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var stopSecond = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var first = CliApp.RunAsync(["review", "watch"], new CliContext(TextWriter.Synchronized(firstOut), TextWriter.Null, cli.Environment, ErrorIsTerminal: false), stopFirst.Token);
+        await WaitForAsync(() => Fake.Requests.Any(r => r.EndsWith("/longpoll", StringComparison.Ordinal)));
+        var second = CliApp.RunAsync(["review", "watch"], new CliContext(TextWriter.Synchronized(secondOut), TextWriter.Synchronized(secondError), cli.Environment, ErrorIsTerminal: false), stopSecond.Token);
+        await WaitForAsync(() => secondError.ToString().Contains("another review watcher is running", StringComparison.Ordinal));
+        var once = await RunOkAsync("review", "watch", "--once");
+
+        Fake.MoveEntry(folder, $"{RootPath}/Approved/{Path.GetFileName(folder)}");
+        await WaitForAsync(async () => JsonDocument.Parse((await RunOkAsync("review", "show", id, "--json")).Out).RootElement.GetProperty("publication").ValueKind == JsonValueKind.Object);
+        var listings = Fake.Requests.Count(r => r.EndsWith("/2/files/list_folder", StringComparison.Ordinal));
+        await stopFirst.CancelAsync();
+        Assert.Equal(0, await first);
+        await WaitForAsync(() => Fake.Requests.Count(r => r.EndsWith("/2/files/list_folder", StringComparison.Ordinal)) > listings); // the second took over
+        await Task.Delay(500);
+        await stopSecond.CancelAsync();
+        Assert.Equal(0, await second);
+
+        var shown = JsonDocument.Parse((await RunOkAsync("review", "show", id, "--json")).Out).RootElement;
+        Assert.StartsWith("another review watcher is running (process ", once.Out, StringComparison.Ordinal);
+        Assert.Contains("published to data://published/clip.toon.mp4", firstOut.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("published", secondOut.ToString(), StringComparison.Ordinal);
+        Assert.Single(shown.GetProperty("history").EnumerateArray(), h => h.GetProperty("what").GetString()!.StartsWith("published to", StringComparison.Ordinal));
+    }
+
     private async Task<(string RenderId, JsonElement Review)> RenderForReviewAsync(string name, string style)
     {
         var clip = File.Exists(cli.PathOf(name)) ? cli.PathOf(name) : cli.MakeClip(name, 640, 544, 10, 1.2);

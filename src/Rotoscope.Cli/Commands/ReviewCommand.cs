@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Rotoscope.Core;
+using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Rendering;
 using Rotoscope.Core.Review;
 using Rotoscope.Core.Storage;
@@ -15,12 +16,17 @@ namespace Rotoscope.Cli.Commands;
 /// </summary>
 internal static class ReviewCommand
 {
+    // How often a watcher on standby (another one holds the lock) tries to take over.
+    private static readonly TimeSpan StandbyPoll = TimeSpan.FromSeconds(2);
+
     /// <summary>Shown in help; a test parses each one, so they stay true.</summary>
     internal static readonly string[] Examples =
     [
         "rotoscope review publish RENDER_ID --to dropbox+review://Reviews/ --publish-to s3+archive://published/",
         "rotoscope review watch",
         "rotoscope review watch --once --json",
+        "rotoscope review watch --fleet",
+        "rotoscope review watch --fleet --remove",
         "rotoscope review list --state pending",
         "rotoscope review show RENDER_ID --json",
     ];
@@ -75,48 +81,128 @@ internal static class ReviewCommand
     {
         var once = new Option<bool>("--once") { Description = "Look once and exit (default: follow changes until Ctrl+C)." };
         var to = new Option<string?>("--to") { Description = "Watch only this review root (default: every root that has reviews)." };
+        var fleet = new Option<string?>("--fleet")
+        {
+            Description = $"Register the watcher as a recurring job of the fleet whose jobs are in this PostgreSQL database (without a value: ${WorkerCommand.PostgresVariable}): its workers look every --interval.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var interval = WatchCommand.Duration("--interval", "With --fleet: time between looks, whole minutes or hours (default 1m).");
+        var remove = new Option<bool>("--remove") { Description = "With --fleet: remove the fleet's review watcher (of --to, or of every root)." };
         var (frameStore, dataDir, json) = Common();
         var command = new Command("watch", "Take decisions back: a folder moved into Approved/ publishes the render's output (once), one moved into Rejected/ keeps the reason from notes.txt.")
         {
-            once, to, frameStore, dataDir, json,
+            once, to, fleet, interval, remove, frameStore, dataDir, json,
         };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(fleet) is null && (r.GetValue(remove) || r.GetResult(interval) is not null))
+            {
+                r.AddError($"{(r.GetValue(remove) ? "--remove" : "--interval")} needs --fleet: a watcher of this machine follows changes as they happen (Ctrl+C ends it)");
+            }
+            else if (r.GetResult(fleet) is not null && r.GetValue(once))
+            {
+                r.AddError("--once looks here; with --fleet the workers look (the first time at once)");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir)) with { FrameStore = parse.GetValue(frameStore) };
-            await using var services = new ServiceCollection().AddRotoscope(options).AddReviews().BuildServiceProvider();
-            var watcher = services.GetRequiredService<ReviewWatcher>();
             var asJson = parse.GetValue(json);
-            if (parse.GetValue(once))
+            var root = parse.GetValue(to);
+            if (parse.GetResult(fleet) is not null)
             {
-                var changes = await watcher.CheckOnceAsync(parse.GetValue(to), cancellationToken).ConfigureAwait(false);
-                if (asJson)
+                await using var fleetServices = FleetStorage.Compose(options, WorkerCommand.ConnectionOf(context, parse.GetValue(fleet)));
+                var recurring = fleetServices.GetRequiredService<RecurringWatches>();
+                if (parse.GetValue(remove))
                 {
-                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(changes, CommandOptions.Json)).ConfigureAwait(false);
-                }
-                else
-                {
-                    foreach (var change in changes)
+                    var existing = recurring.List().FirstOrDefault(w => w.ReviewRoot is not null && (root is null ? w.Id == RecurringWatches.ReviewPrefix : w.ReviewRoot == root));
+                    if (existing is null || !recurring.Remove(existing.Id))
                     {
-                        await context.Out.WriteLineAsync(Line(change)).ConfigureAwait(false);
+                        throw new RotoscopeException($"the fleet has no review watcher{(root is null ? "" : $" of {root}")} (see: rotoscope watch --list --fleet)");
                     }
 
-                    if (changes.Count == 0)
-                    {
-                        await context.Out.WriteLineAsync("no changes").ConfigureAwait(false);
-                    }
+                    await context.Out.WriteLineAsync($"removed the fleet's review watcher {existing.Id}").ConfigureAwait(false);
+                    return CliApp.Ok;
                 }
 
+                if (root is not null)
+                {
+                    _ = ReviewRoot.Resolve(fleetServices.GetRequiredService<Connectors>(), root, forWrite: false); // a wrong root fails here, not on every run
+                }
+
+                var every = parse.GetValue(interval) ?? TimeSpan.FromMinutes(1);
+                var id = recurring.AddReviewWatch(root, RecurringWatches.CronOf(every));
+                await context.Out.WriteLineAsync(asJson
+                    ? JsonSerializer.Serialize(new { Id = id, Root = root, Cron = RecurringWatches.CronOf(every) }, CommandOptions.Json)
+                    : $"review watcher {id}: the fleet takes decisions back from {root ?? "every review root"} every {WatchCommand.Describe(every)} (the first look runs now; remove it: rotoscope review watch --fleet --remove)").ConfigureAwait(false);
                 return CliApp.Ok;
             }
 
-            // Ctrl+C is how a watch ends: it stops cleanly and says so with exit 0.
-            var compact = new JsonSerializerOptions(CommandOptions.Json) { WriteIndented = false };
-            await watcher.WatchAsync(
-                parse.GetValue(to),
-                change => context.Out.WriteLineAsync(asJson ? JsonSerializer.Serialize(change, compact) : Line(change)),
-                problem => context.Error.WriteLine($"rotoscope: {problem}"),
-                cancellationToken).ConfigureAwait(false);
-            return CliApp.Ok;
+            await using var services = new ServiceCollection().AddRotoscope(options).AddReviews().AddWatches().BuildServiceProvider();
+            var watcher = services.GetRequiredService<ReviewWatcher>();
+            var locks = services.GetRequiredService<PassLocks>();
+
+            // One watcher at a time takes decisions (the fleet's job too, when it runs on this machine): what one
+            // records, another would otherwise record again, or publish again.
+            var held = await locks.TryAcquireAsync(WatchJobs.ReviewLock, cancellationToken).ConfigureAwait(false);
+            if (held is null && parse.GetValue(once))
+            {
+                await context.Out.WriteLineAsync($"another review watcher is running (process {locks.HolderOf(WatchJobs.ReviewLock) ?? "?"}): it takes the decisions; nothing done here").ConfigureAwait(false);
+                return CliApp.Ok;
+            }
+
+            try
+            {
+                if (held is null)
+                {
+                    await context.Error.WriteLineAsync($"rotoscope: another review watcher is running (process {locks.HolderOf(WatchJobs.ReviewLock) ?? "?"}); waiting to take over when it stops").ConfigureAwait(false);
+                    while (held is null)
+                    {
+                        await Task.Delay(StandbyPoll, cancellationToken).ConfigureAwait(false);
+                        held = await locks.TryAcquireAsync(WatchJobs.ReviewLock, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (parse.GetValue(once))
+                {
+                    var changes = await watcher.CheckOnceAsync(root, cancellationToken).ConfigureAwait(false);
+                    if (asJson)
+                    {
+                        await context.Out.WriteLineAsync(JsonSerializer.Serialize(changes, CommandOptions.Json)).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        foreach (var change in changes)
+                        {
+                            await context.Out.WriteLineAsync(Line(change)).ConfigureAwait(false);
+                        }
+
+                        if (changes.Count == 0)
+                        {
+                            await context.Out.WriteLineAsync("no changes").ConfigureAwait(false);
+                        }
+                    }
+
+                    return CliApp.Ok;
+                }
+
+                var compact = new JsonSerializerOptions(CommandOptions.Json) { WriteIndented = false };
+                await watcher.WatchAsync(
+                    root,
+                    change => context.Out.WriteLineAsync(asJson ? JsonSerializer.Serialize(change, compact) : Line(change)),
+                    problem => context.Error.WriteLine($"rotoscope: {problem}"),
+                    cancellationToken).ConfigureAwait(false);
+                return CliApp.Ok;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !parse.GetValue(once))
+            {
+                // Ctrl+C is how a watch ends (a standby one too): it stops cleanly and says so with exit 0.
+                return CliApp.Ok;
+            }
+            finally
+            {
+                held?.Dispose();
+            }
         });
         return command;
     }

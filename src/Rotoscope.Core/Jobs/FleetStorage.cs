@@ -4,6 +4,7 @@ using Hangfire.PostgreSql.Factories;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Review;
 
 namespace Rotoscope.Core.Jobs;
 
@@ -15,11 +16,14 @@ public static class FleetStorage
 
     /// <summary>
     /// The services of a fleet member (a worker, a client that enqueues): the render steps over the frame store of
-    /// <paramref name="options"/>, and the jobs in the database at <paramref name="connectionString"/>.
+    /// <paramref name="options"/>, the review loop and the watches, and the jobs in the database at
+    /// <paramref name="connectionString"/>.
     /// </summary>
     public static ServiceProvider Compose(RotoscopeOptions options, string connectionString) =>
         new ServiceCollection()
             .AddRotoscope(options)
+            .AddReviews()
+            .AddWatches(connectionString)
             .AddRenderJobs(Open(connectionString), RetryAttempts)
             .BuildServiceProvider();
 
@@ -61,11 +65,21 @@ public static class FleetStorage
 
             return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
         }
-        catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException || e.InnerException is NpgsqlException)
+        catch (Exception e) when (IsDatabaseError(e))
         {
-            // Npgsql's messages name the host and the server's reason; the connection string (with its password) is ours to keep out.
-            var reason = (e as PostgresException ?? e.InnerException as PostgresException)?.MessageText ?? e.GetBaseException().Message;
-            throw new RotoscopeException($"cannot use the job database {parsed.Database} at {parsed.Host}:{parsed.Port} ({reason})", e);
+            throw DatabaseError(parsed, e);
         }
+    }
+
+    /// <summary>Whether <paramref name="error"/> says the database could not be reached or refused us.</summary>
+    internal static bool IsDatabaseError(Exception error) =>
+        error is NpgsqlException or SocketException or TimeoutException || error.InnerException is NpgsqlException;
+
+    /// <summary>One line about a database that cannot be used, naming it without the connection string's password.</summary>
+    internal static RotoscopeException DatabaseError(NpgsqlConnectionStringBuilder parsed, Exception error)
+    {
+        // Npgsql's messages name the host and the server's reason; the connection string (with its password) is ours to keep out.
+        var reason = (error as PostgresException ?? error.InnerException as PostgresException)?.MessageText ?? error.GetBaseException().Message;
+        return new RotoscopeException($"cannot use the job database {parsed.Database} at {parsed.Host}:{parsed.Port} ({reason})", error);
     }
 }

@@ -85,6 +85,11 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             }
 
             var name = $"{Path.GetFileNameWithoutExtension(inputPath)}.{styleName}{extension}";
+            if (request.OutputFolder is { } folder)
+            {
+                return ResolveGivenOutput(folder.EndsWith('/') ? folder + name : $"{folder}/{name}", input, inputPath);
+            }
+
             if (input is MediaLocation.Remote)
             {
                 name = $"{Path.GetFileNameWithoutExtension(input.Text)}.{styleName}{extension}";
@@ -100,12 +105,38 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             return CheckLocalOutput(Path.Combine(Path.GetDirectoryName(inputPath)!, name), inputPath);
         }
 
-        return MediaLocation.Parse(request.Output) switch
+        return ResolveGivenOutput(request.Output, input, inputPath);
+    }
+
+    private (string Output, string Container) ResolveGivenOutput(string output, MediaLocation input, string inputPath) =>
+        MediaLocation.Parse(output) switch
         {
             MediaLocation.LocalFile file => CheckLocalOutput(file.Path, inputPath),
             MediaLocation.StoreObject blob => CheckStoreOutput(blob.Key.Value, input),
-            _ => CheckRemoteOutput(request.Output, input),
+            _ => CheckRemoteOutput(output, input),
         };
+
+    /// <summary>Resolves <paramref name="style"/> to exact catalog entries (fails with one line for an unknown style).</summary>
+    public StyleChain ResolveStyle(string style) => catalog.Resolve(style, ModelPathOf);
+
+    /// <summary>
+    /// The SHA-256 of the video at <paramref name="input"/> (a path or URI). A remote one is fetched into the store's
+    /// cache as a render would fetch it, so rendering it next finds it there.
+    /// </summary>
+    public async Task<string> ContentHashAsync(string input, CancellationToken cancellationToken)
+    {
+        var location = MediaLocation.Parse(input);
+        switch (location)
+        {
+            case MediaLocation.LocalFile file:
+                return await DurableFile.Sha256Async(file.Path, cancellationToken).ConfigureAwait(false);
+            case MediaLocation.StoreObject blob:
+                return await DurableFile.Sha256Async(store.PathOf(blob.Key), cancellationToken).ConfigureAwait(false);
+            default:
+                var (source, key) = connectors.Resolve(location, forWrite: false);
+                var version = await source.StatAsync(key, cancellationToken).ConfigureAwait(false) ?? throw new RotoscopeException($"input not found: {input}");
+                return (await FetchAsync(source, version, cancellationToken).ConfigureAwait(false)).Sha256;
+        }
     }
 
     // Checked without a request: a connector for the scheme, inside its root, writable.

@@ -11,6 +11,9 @@ public sealed record RenderRequest(string Input, string Style)
     /// <summary>Where to write the result; default: beside the input, named <c>name.style.ext</c>.</summary>
     public string? Output { get; init; }
 
+    /// <summary>Without <see cref="Output"/>: the folder (path or URI) the default-named output goes to, instead of beside the input.</summary>
+    public string? OutputFolder { get; init; }
+
     /// <summary>Output frame rate; default: the source's.</summary>
     public Rational? Fps { get; init; }
 

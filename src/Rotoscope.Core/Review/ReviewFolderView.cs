@@ -37,6 +37,17 @@ internal sealed class ReviewFolderView
         return view;
     }
 
+    /// <summary>The view as <paramref name="snapshot"/> kept it; <see cref="ContinueAsync"/> brings it up to date.</summary>
+    public static ReviewFolderView FromSnapshot(ReviewRoot root, ReviewViewSnapshot snapshot)
+    {
+        var view = new ReviewFolderView(root, snapshot.Cursor);
+        view.Apply(snapshot.Entries);
+        return view;
+    }
+
+    /// <summary>What this view holds, to be taken up again by <see cref="FromSnapshot"/>.</summary>
+    public ReviewViewSnapshot Snapshot() => new(Root.Uri, Cursor, [.. entries.Values.OrderBy(e => e.PathLower, StringComparer.Ordinal)]);
+
     /// <summary>Takes in what changed since <see cref="Cursor"/>.</summary>
     public async Task ContinueAsync(CancellationToken cancellationToken)
     {
@@ -92,3 +103,6 @@ internal sealed class ReviewFolderView
         }
     }
 }
+
+/// <summary>A review root's listing and the cursor at it, kept in the frame store between passes of the watcher.</summary>
+internal sealed record ReviewViewSnapshot(string Root, string Cursor, IReadOnlyList<DropboxEntry> Entries);

@@ -29,18 +29,44 @@ public sealed class ReviewWatcher(IBlobStore store, Connectors connectors, Outpu
     private const int MaxNotesBytes = 16 * 1024;
 
     /// <summary>
-    /// Looks once at every review root (or only <paramref name="rootUri"/>) and records what changed.
+    /// Looks once at every review root (or only <paramref name="rootUri"/>) and records what changed. Each root's
+    /// listing and cursor are kept in the store between looks (<c>reviews/roots/</c>), so a look reads only what
+    /// changed since the last one (list_folder/continue), or the whole root the first time or after Dropbox reset the
+    /// cursor. A look never waits on a longpoll: it is what the fleet's recurring job runs, which must end promptly to
+    /// free its worker and to let the next run start on time.
     /// </summary>
+    /// <remarks>Looks must not overlap (<c>PassLocks</c>): each reads the records, then rewrites them.</remarks>
     public async Task<IReadOnlyList<ReviewChange>> CheckOnceAsync(string? rootUri, CancellationToken cancellationToken)
     {
         var changes = new List<ReviewChange>();
         foreach (var root in await RootsAsync(rootUri, cancellationToken).ConfigureAwait(false))
         {
-            var view = await ReviewFolderView.ListAsync(root, cancellationToken).ConfigureAwait(false);
+            var key = BlobKey.Parse($"reviews/roots/{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(ReviewRoot.Identity(root.Uri))))[..20]}.json");
+            var view = await OpenViewAsync(root, key, cancellationToken).ConfigureAwait(false);
             changes.AddRange(await ReconcileAsync(view, cancellationToken).ConfigureAwait(false));
+            await store.WriteJsonAsync(key, view.Snapshot(), cancellationToken).ConfigureAwait(false);
         }
 
         return changes;
+    }
+
+    private async Task<ReviewFolderView> OpenViewAsync(ReviewRoot root, BlobKey key, CancellationToken cancellationToken)
+    {
+        if (await store.TryReadJsonAsync<ReviewViewSnapshot>(key, cancellationToken).ConfigureAwait(false) is { } snapshot)
+        {
+            var view = ReviewFolderView.FromSnapshot(root, snapshot);
+            try
+            {
+                await view.ContinueAsync(cancellationToken).ConfigureAwait(false);
+                return view;
+            }
+            catch (DropboxApiException e) when (e.Tag == "reset")
+            {
+                // Dropbox invalidated the cursor: list the root afresh.
+            }
+        }
+
+        return await ReviewFolderView.ListAsync(root, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
