@@ -16,6 +16,7 @@ public static class LibTorch
 
     private const string Shim = "libLibTorchSharp.so";
     private const string Cpu = "libtorch_cpu.so";
+    private const string Cuda = "libtorch_cuda.so";
 
     // Native libraries are process-wide: this records the one folder they came from (a second, different folder in
     // the same process is refused rather than silently ignored).
@@ -40,11 +41,22 @@ public static class LibTorch
     /// <summary>The ResNet18 weights (ResNet18.onnx from Microsoft.ML.DnnImageFeaturizer.ResNet18) in that folder.</summary>
     public static string ResNet18Path(string directory) => Path.Combine(directory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
 
-    /// <summary>Makes TorchSharp use the LibTorch in <paramref name="directory"/>; safe to call again with the same folder.</summary>
-    public static void Load(string directory)
+    /// <summary>
+    /// Makes TorchSharp use the LibTorch in <paramref name="directory"/>; safe to call again with the same folder. With
+    /// <paramref name="cuda"/>, the folder must hold a CUDA build (libtorch_cuda.so, as PyTorch's libtorch 2.10.0 for
+    /// CUDA 12.8 ships it, beside TorchSharp's libLibTorchSharp.so) and a GPU must answer, or it fails with one line.
+    /// </summary>
+    public static void Load(string directory, bool cuda = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         directory = Path.GetFullPath(directory);
+        if (cuda && !File.Exists(Path.Combine(directory, Cuda)))
+        {
+            throw new RotoscopeException(
+                $"--device cuda needs a CUDA build of LibTorch in {directory} ({Cuda} is missing; the one scripts/training-setup.sh gathers is CPU-only): " +
+                $"unpack PyTorch's libtorch 2.10.0 for CUDA 12.8 there or elsewhere with libLibTorchSharp.so beside it and point {DirectoryVariable} at it (README: GPU)");
+        }
+
         lock (Gate)
         {
             if (loadedFrom is not null)
@@ -54,6 +66,7 @@ public static class LibTorch
                     throw new RotoscopeException($"LibTorch is already loaded from {loadedFrom}; this process cannot switch to {directory}");
                 }
 
+                CheckCuda(directory, cuda);
                 return;
             }
 
@@ -71,6 +84,11 @@ public static class LibTorch
             try
             {
                 handles["torch_cpu"] = NativeLibrary.Load(Path.Combine(directory, Cpu));
+                if (File.Exists(Path.Combine(directory, Cuda)))
+                {
+                    handles["torch_cuda"] = NativeLibrary.Load(Path.Combine(directory, Cuda));
+                }
+
                 handles["LibTorchSharp"] = NativeLibrary.Load(Path.Combine(directory, Shim));
             }
             catch (DllNotFoundException e)
@@ -90,6 +108,29 @@ public static class LibTorch
             }
 
             loadedFrom = directory;
+            CheckCuda(directory, cuda);
+        }
+    }
+
+    private static void CheckCuda(string directory, bool cuda)
+    {
+        if (!cuda)
+        {
+            return;
+        }
+
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CUDA);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or DllNotFoundException)
+        {
+            throw new RotoscopeException($"--device cuda: LibTorch in {directory} does not start CUDA: {FirstLine(e.Message)}", e);
+        }
+
+        if (!torch.cuda.is_available())
+        {
+            throw new RotoscopeException($"--device cuda: LibTorch in {directory} finds no usable GPU (check the NVIDIA driver with nvidia-smi)");
         }
     }
 

@@ -40,7 +40,7 @@ internal sealed class PerceptualLoss : IDisposable
 
         var taps = features.Forward(output, AllTaps);
         var batch = output.shape[0];
-        var style = zeros(1);
+        var style = zeros(1, device: output.device);
         for (var i = 0; i < StyleTaps.Length; i++)
         {
             style = style + ((Gram(taps[StyleTaps[i]]) - styleGrams[i]).square().sum() / (batch * styleEnergy[i]));

@@ -40,8 +40,11 @@ public sealed class ResNetFeatures : IDisposable
         this.means = means;
     }
 
-    /// <summary>Reads the graph and weights of <paramref name="onnxPath"/> up to the last of <paramref name="taps"/>.</summary>
-    public static ResNetFeatures Load(string onnxPath, IReadOnlyCollection<string> taps)
+    /// <summary>
+    /// Reads the graph and weights of <paramref name="onnxPath"/> up to the last of <paramref name="taps"/>, onto
+    /// <paramref name="device"/> (the CPU when null).
+    /// </summary>
+    public static ResNetFeatures Load(string onnxPath, IReadOnlyCollection<string> taps, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(taps);
         ModelProto model;
@@ -57,7 +60,8 @@ public sealed class ResNetFeatures : IDisposable
         var graph = model.Graph;
         var initializers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var consumers = graph.Node.SelectMany(n => n.Input).GroupBy(i => i, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var features = new ResNetFeatures(graph.Input[0].Name, [], tensor(BgrMeans).reshape(1, 3, 1, 1));
+        var features = new ResNetFeatures(graph.Input[0].Name, [], tensor(BgrMeans, device: device).reshape(1, 3, 1, 1));
+        Tensor ToTensor(TensorProto proto) => ResNetFeatures.ToTensor(proto, device);
         var remaining = new HashSet<string>(taps, StringComparer.Ordinal);
         var nodes = graph.Node.ToList();
         try
@@ -174,7 +178,7 @@ public sealed class ResNetFeatures : IDisposable
         return tensor;
     }
 
-    private static Tensor ToTensor(TensorProto proto)
+    private static Tensor ToTensor(TensorProto proto, Device? device)
     {
         if (proto.DataType != (int)TensorProto.Types.DataType.Float)
         {
@@ -192,7 +196,7 @@ public sealed class ResNetFeatures : IDisposable
             Buffer.BlockCopy(proto.RawData.ToByteArray(), 0, values, 0, values.Length * sizeof(float));
         }
 
-        return tensor(values, [.. proto.Dims]);
+        return tensor(values, [.. proto.Dims], device: device);
     }
 
     private static long[] Ints(NodeProto node, string name, long fallback) =>

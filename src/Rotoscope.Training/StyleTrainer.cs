@@ -22,6 +22,12 @@ public sealed record TrainingJob(string StyleImage, string ContentDirectory, str
 
     /// <summary>LibTorch threads (0: one per core).</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Train on the GPU (needs a CUDA LibTorch, see <see cref="LibTorch.Load"/>). Runs on the GPU are not bit-for-bit
+    /// reproducible, and a run's checkpoints resume on either device.
+    /// </summary>
+    public bool Cuda { get; init; }
 }
 
 /// <summary>A finished run: the exported model, its preview, and the record of how it went.</summary>
@@ -83,14 +89,17 @@ public sealed class StyleTrainer(TrainingJob job)
         Directory.CreateDirectory(job.RunDirectory);
         CheckRun(Describe());
 
+        var device = job.Cuda ? CUDA : CPU;
         using var style = TrainingImages.Load(job.StyleImage, "style image");
-        using var styleFit = TrainingImages.FitShortSide(style, settings.StyleSize);
+        using var styleFit = TrainingImages.FitShortSide(style, settings.StyleSize).to(device);
         using var content = ContentSet.Load(ContentFiles(job.ContentDirectory), job.ContentDirectory, settings.Size);
-        using var features = ResNetFeatures.Load(job.ResNet18, PerceptualLoss.StyleTaps);
+        using var features = ResNetFeatures.Load(job.ResNet18, PerceptualLoss.StyleTaps, device);
         using var loss = new PerceptualLoss(features, styleFit);
 
+        // Weights are drawn on the CPU whatever the device, so a seed gives the same start everywhere.
         torch.manual_seed(settings.Seed);
         using var network = new StyleNetwork(settings.Channels, settings.Blocks);
+        network.to(device);
         using var adam = optim.Adam(network.parameters(), settings.LearningRate);
         var state = LoadCheckpoint(network, adam) ?? new CheckpointState(0, [], 0);
         var resumedFrom = state.Step;
@@ -128,6 +137,7 @@ public sealed class StyleTrainer(TrainingJob job)
         }
 
         network.eval();
+        network.to(CPU); // the export reads the weights, and the check compares with ONNX Runtime on the CPU
         var (modelPath, previewPath, difference) = Export(network, content);
         return new TrainingOutcome(modelPath, previewPath, settings.Steps, resumedFrom, losses, seconds, difference);
     }
@@ -144,7 +154,7 @@ public sealed class StyleTrainer(TrainingJob job)
             group.LearningRate = rate;
         }
 
-        var batch = content.Batch(settings.Batch, settings.Size, new Random(unchecked((settings.Seed * 1_000_003) + step)));
+        var batch = content.Batch(settings.Batch, settings.Size, new Random(unchecked((settings.Seed * 1_000_003) + step))).to(job.Cuda ? CUDA : CPU);
         var output = network.forward(batch);
         var (total, values) = loss.Compute(output, batch, settings);
         adam.zero_grad();
@@ -194,7 +204,7 @@ public sealed class StyleTrainer(TrainingJob job)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        WriteAtomically(PreviewPath, TrainingImages.ToJpeg(network.forward(PreviewInput(content))));
+        WriteAtomically(PreviewPath, TrainingImages.ToJpeg(network.forward(PreviewInput(content).to(job.Cuda ? CUDA : CPU))));
     }
 
     private static Tensor PreviewInput(ContentSet content) => TrainingImages.FitShortSide(content.First.unsqueeze(0), 256).round();

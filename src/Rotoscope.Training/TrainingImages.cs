@@ -78,7 +78,7 @@ internal static class TrainingImages
     public static byte[] ToJpeg(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var hwc = image[0].clamp(0, 255).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        var hwc = image[0].cpu().clamp(0, 255).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
         var pixels = hwc.data<byte>().ToArray();
         using var codec = new ImageCodec(jpegQuality: 90);
         return codec.Encode(pixels, (int)hwc.shape[1], (int)hwc.shape[0], ImageFormat.Jpeg);

@@ -121,6 +121,17 @@ public sealed class TrainCommandInputTrainingTests : IDisposable
         Assert.Equal($"rotoscope: the style image {notImage} is not a JPEG or PNG image", outcome.Error.Trim());
     }
 
+    [Fact]
+    public async Task Train_NamesWhatIsMissing_WhenAskedForCudaWithTheCpuLibTorch()
+    {
+        var outcome = await cli.RunAsync("train", TrainingSetup.StyleImage, "--name", "gpu", "--device", "cuda");
+
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Single(outcome.Error.Trim().Split('\n'));
+        Assert.StartsWith("rotoscope: --device cuda needs a CUDA build of LibTorch in ", outcome.Error, StringComparison.Ordinal);
+        Assert.Contains("libtorch_cuda.so is missing", outcome.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(48, 300, "it needs at least 64 pixels a side")]
     [InlineData(12_000, 9_000, "scale it below 100 megapixels first")]

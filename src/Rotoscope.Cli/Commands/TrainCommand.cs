@@ -42,6 +42,8 @@ internal static partial class TrainCommand
         var title = new Option<string?>("--title") { Description = "Title shown by 'rotoscope styles' (default: the name)." };
         var description = new Option<string?>("--description") { Description = "One line on what the style looks like (default: the style image it was trained from)." };
         var license = new Option<string?>("--license") { Description = "Source and licence of the style image, kept in the catalog (e.g. \"public domain, Wikimedia Commons\")." };
+        var device = new Option<string>("--device") { Description = "cpu, or cuda with a CUDA build of LibTorch (see the README's GPU section). Default cpu.", DefaultValueFactory = _ => "cpu" };
+        device.AcceptOnlyFromAmong("cpu", "cuda");
         var threads = CommandOptions.Threads();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var dataDir = CommandOptions.DataDirectory();
@@ -50,7 +52,7 @@ internal static partial class TrainCommand
             "train",
             $"Train a style from one image and add it to your styles (the data store's catalog).\nNeeds LibTorch: scripts/training-setup.sh fetches it once (./rotoscope train runs it for you).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            styleImage, name, title, description, license, steps, size, strength, content, seed, restart, checkpointMinutes, threads, json, dataDir,
+            styleImage, name, title, description, license, steps, size, strength, content, seed, restart, checkpointMinutes, device, threads, json, dataDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -74,6 +76,7 @@ internal static partial class TrainCommand
                 settings)
             {
                 Threads = parse.GetValue(threads),
+                Cuda = parse.GetValue(device) == "cuda",
                 CheckpointInterval = TimeSpan.FromMinutes(parse.GetValue(checkpointMinutes)),
             };
             var trainer = new StyleTrainer(job);
@@ -94,7 +97,7 @@ internal static partial class TrainCommand
                 Directory.Delete(runDirectory, recursive: true);
             }
 
-            LibTorch.Load(libTorch);
+            LibTorch.Load(libTorch, job.Cuda);
             var asJson = parse.GetValue(json);
             var view = new TrainingView(context, asJson);
             if (!asJson)
