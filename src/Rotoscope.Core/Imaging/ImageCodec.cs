@@ -61,8 +61,11 @@ public sealed unsafe class ImageCodec : IDisposable
         };
     }
 
-    /// <summary>Encodes interleaved RGB (exactly width*height*3 bytes) as JPEG at the configured quality or as lossless PNG.</summary>
-    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format)
+    /// <summary>
+    /// Encodes interleaved RGB (exactly width*height*3 bytes) as JPEG at <paramref name="jpegQuality"/> (default: the
+    /// configured quality) or as lossless PNG.
+    /// </summary>
+    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format, int? jpegQuality = null)
     {
         ObjectDisposedException.ThrowIf(_compressor.IsClosed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -75,7 +78,7 @@ public sealed unsafe class ImageCodec : IDisposable
 
         return format switch
         {
-            ImageFormat.Jpeg => EncodeJpeg(rgb, width, height),
+            ImageFormat.Jpeg => EncodeJpeg(rgb, width, height, jpegQuality ?? _jpegQuality),
             ImageFormat.Png => EncodePng(rgb, width, height),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown image format."),
         };
@@ -136,8 +139,10 @@ public sealed unsafe class ImageCodec : IDisposable
         }
     }
 
-    private byte[] EncodeJpeg(ReadOnlySpan<byte> rgb, int width, int height)
+    private byte[] EncodeJpeg(ReadOnlySpan<byte> rgb, int width, int height, int quality)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         var bound = TurboJpegNative.BufSize(width, height, TurboJpegNative.Subsampling444).Value;
         if (bound == 0 || bound > (nuint)Array.MaxLength)
         {
@@ -155,7 +160,7 @@ public sealed unsafe class ImageCodec : IDisposable
                 var size = new CULong((nuint)buffer.Length);
                 var result = TurboJpegNative.Compress2(
                     _compressor, source, width, width * 3, height, TurboJpegNative.PixelFormatRgb,
-                    &output, &size, TurboJpegNative.Subsampling444, _jpegQuality,
+                    &output, &size, TurboJpegNative.Subsampling444, quality,
                     TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagAccurateDct);
                 if (result != 0)
                 {
