@@ -41,7 +41,7 @@ public static class StillRenderer
         {
             // One stylize at a time writes a folder; the same one asked again waits, then finds everything done.
             var owner = $"stylize {request.Style} into {request.Output}";
-            using var ownership = await services.GetRequiredService<RenderLocks>().AcquireAsync(request.Output, owner, owner, notice ?? (_ => { }), run.Token).ConfigureAwait(false);
+            using var ownership = await services.GetRequiredService<RenderLocks>().AcquireAsync(StillStores.IdentityOf(request.Output), request.Output, owner, owner, notice ?? (_ => { }), run.Token).ConfigureAwait(false);
             return await RunPlannedAsync(services, request with { Shared = postgres is not null && options.FrameStore is not null }, postgres is null ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(1), detach, started, run.Token).ConfigureAwait(false);
         }
         finally

@@ -22,15 +22,15 @@ public sealed class RenderLocks(string directory)
     public Task<IDisposable> AcquireAsync(RenderPlan plan, Action<string> waiting, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        return AcquireAsync(plan.Output, plan.RenderId, $"render {plan.RenderId}", waiting, cancellationToken);
+        return AcquireAsync(MediaLocation.Parse(plan.Output).Identity, plan.Output, plan.RenderId, $"render {plan.RenderId}", waiting, cancellationToken);
     }
 
     /// <summary>
-    /// Takes the lock of <paramref name="output"/> (a file or a folder of outputs) for <paramref name="ownerId"/>
-    /// (<paramref name="description"/> in messages): waits while the same owner holds it in another process, fails at
+    /// Takes the lock of <paramref name="output"/> (the identity of a file or a folder of outputs, as the user wrote it:
+    /// <paramref name="outputText"/>) for <paramref name="ownerId"/> (<paramref name="description"/> in messages): waits while the same owner holds it in another process, fails at
     /// once when another owner does.
     /// </summary>
-    public async Task<IDisposable> AcquireAsync(string output, string ownerId, string description, Action<string> waiting, CancellationToken cancellationToken)
+    public async Task<IDisposable> AcquireAsync(string output, string outputText, string ownerId, string description, Action<string> waiting, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(output);
         ArgumentException.ThrowIfNullOrEmpty(ownerId);
@@ -52,7 +52,7 @@ public sealed class RenderLocks(string directory)
             var (owner, process) = ReadOwner(ownerPath);
             if (owner is not null && owner != ownerId && Directory.Exists($"/proc/{process}"))
             {
-                throw new RotoscopeException($"{output} is being written by another render ({owner}, process {process}); wait for it to finish or choose another --output");
+                throw new RotoscopeException($"{outputText} is being written by another render ({owner}, process {process}); wait for it to finish or choose another --output");
             }
 
             if (!toldWaiting)
@@ -68,7 +68,7 @@ public sealed class RenderLocks(string directory)
     /// <summary>Whether a render holds the lock of <paramref name="output"/> right now.</summary>
     public bool IsHeld(string output)
     {
-        var path = Path.Combine(directory, $"{NameOf(output)}.lock");
+        var path = Path.Combine(directory, $"{NameOf(MediaLocation.Parse(output).Identity)}.lock");
         if (!File.Exists(path))
         {
             return false;
@@ -78,7 +78,7 @@ public sealed class RenderLocks(string directory)
         return probe is null;
     }
 
-    private static string NameOf(string output) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(MediaLocation.Parse(output).Identity)))[..24];
+    private static string NameOf(string identity) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..24];
 
     private static FileStream? TryLock(string path)
     {
