@@ -203,6 +203,29 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.Equal("queued", await StateAsync(id));
     }
 
+    [Fact]
+    public async Task Stylize_OnAWorker_StylesEveryImage_AndSkipsThemAllTheSecondTime()
+    {
+        var input = cli.PathOf("stills");
+        Directory.CreateDirectory(Path.Combine(input, "sub"));
+        string[] names = ["a.jpg", "b.png", "sub/c.jpg"];
+        foreach (var name in names)
+        {
+            Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-update", "1", "-y", Path.Combine(input, name)]);
+        }
+
+        Start("worker", "--concurrency", "1");
+
+        var first = await cli.RunAsync("stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--batch-size", "2", "--json");
+        var second = await cli.RunAsync("stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--json");
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Equal(3, JsonDocument.Parse(first.Out).RootElement.GetProperty("styled").GetInt32());
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Equal(3, JsonDocument.Parse(second.Out).RootElement.GetProperty("skipped").GetInt32());
+        Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");
