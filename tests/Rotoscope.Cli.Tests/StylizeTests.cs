@@ -40,6 +40,23 @@ public sealed class StylizeTests : IDisposable
     }
 
     [Fact]
+    public async Task Stylize_KeepsAPngsTransparency_AndStylesItsColours()
+    {
+        var input = cli.PathOf("in");
+        Directory.CreateDirectory(input);
+        Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48,format=rgba,geq=r='r(X,Y)':g='g(X,Y)':b='b(X,Y)':a='X*4'", "-frames:v", "1", "-update", "1", "-y", Path.Combine(input, "alpha.png")]);
+
+        await RunJsonAsync(0, "stylize", input, "--style", "mosaic", "--output", cli.PathOf("out"), "--json");
+
+        using var codec = new ImageCodec();
+        using var original = codec.Decode(File.ReadAllBytes(Path.Combine(input, "alpha.png")), out var alphaBefore);
+        using var styled = codec.Decode(File.ReadAllBytes(cli.PathOf("out/alpha.png")), out var alphaAfter);
+        Assert.NotNull(alphaBefore);
+        Assert.Equal(alphaBefore, alphaAfter);
+        Assert.True(MeanDifference(original.Pixels, styled.Pixels) > 10, "the colours look unstyled");
+    }
+
+    [Fact]
     public async Task Stylize_SkipsEverythingTheSecondTime_AndRedoesOnlyADeletedOutput()
     {
         var input = MakeImages("in", "a.jpg", "b.jpg", "c.png");

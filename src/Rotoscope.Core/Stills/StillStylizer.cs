@@ -80,9 +80,10 @@ public sealed class StillStylizer(IBlobStore store, StillStores stores, StyleRun
     {
         var format = ImageCodec.Detect(encoded);
         RgbImage image;
+        byte[]? alpha;
         try
         {
-            image = codecs.Decode(encoded);
+            image = codecs.Decode(encoded, out alpha);
         }
         catch (ImageCodecException e)
         {
@@ -107,7 +108,12 @@ public sealed class StillStylizer(IBlobStore store, StillStores stores, StyleRun
                 PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(0, slot), paddedWidth, paddedHeight);
                 var (styled, _) = await runner.RunAsync(plan.Chain, buffer, scratch, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
                 PixelLayout.PlanarToHwc(styled.AsSpan(0, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
-                return (codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, format!.Value, plan.JpegQuality), null);
+                var pixels = rgb.AsSpan(0, width * height * 3);
+
+                // A PNG's transparency is not styled: it goes back as it came, around the styled colours.
+                return (alpha is not null
+                    ? ImageCodec.EncodePng(pixels, alpha, width, height)
+                    : codecs.Encode(pixels, width, height, format!.Value, plan.JpegQuality), null);
             }
             finally
             {
