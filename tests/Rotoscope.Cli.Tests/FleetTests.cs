@@ -226,6 +226,34 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
     }
 
+    [Fact]
+    public async Task Stylize_FollowsTheBatchesOfADetachedRun_InsteadOfQueueingThemAgain()
+    {
+        var input = cli.PathOf("stills");
+        Directory.CreateDirectory(input);
+        string[] names = ["a.jpg", "b.jpg", "c.png"];
+        foreach (var name in names)
+        {
+            Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-update", "1", "-y", Path.Combine(input, name)]);
+        }
+
+        string[] args = ["stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--batch-size", "2", "--json"];
+        var detached = await cli.RunAsync([.. args, "--detach"]);
+        var again = await cli.RunAsync([.. args, "--detach"]);
+        var batches = Directory.GetFiles(Path.Combine(cli.DataDirectory, "stills"), "*.json", SearchOption.AllDirectories).Count(f => f.Contains("/batches/", StringComparison.Ordinal));
+        Start("worker", "--concurrency", "1");
+        var followed = await cli.RunAsync(args);
+
+        Assert.True(detached.ExitCode == 0, detached.Error);
+        Assert.Equal(3, JsonDocument.Parse(detached.Out).RootElement.GetProperty("queued").GetInt32());
+        Assert.Equal(3, JsonDocument.Parse(again.Out).RootElement.GetProperty("queued").GetInt32());
+        Assert.Equal(2, batches); // the second run queued nothing new
+        Assert.True(followed.ExitCode == 0, followed.Error);
+        var summary = JsonDocument.Parse(followed.Out).RootElement;
+        Assert.Equal((3, 0), (summary.GetProperty("styled").GetInt32(), summary.GetProperty("skipped").GetInt32()));
+        Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");

@@ -30,9 +30,41 @@ public sealed class StillJobs(IBlobStore store, StillStylizer stylizer)
 /// <summary>Enqueues stylize batches and reads how their jobs stand.</summary>
 public sealed class StillScheduler(IBackgroundJobClient client, JobStorage storage)
 {
-    /// <summary>Enqueues batch <paramref name="batchId"/> on <paramref name="queue"/>; returns the Hangfire job id.</summary>
-    public string EnqueueBatch(string jobId, string run, string batchId, string queue) =>
-        client.Create(Job.FromExpression<StillJobs>(jobs => jobs.StylizeAsync(jobId, run, batchId, CancellationToken.None)), new EnqueuedState(queue));
+    private const string JobField = "job";
+
+    /// <summary>
+    /// Enqueues batch <paramref name="batchId"/> on <paramref name="queue"/> and records its Hangfire job id with the
+    /// job storage, where a later run (another client of the same fleet) finds it; returns the id.
+    /// </summary>
+    public string EnqueueBatch(string jobId, string run, string batchId, string queue)
+    {
+        var id = client.Create(Job.FromExpression<StillJobs>(jobs => jobs.StylizeAsync(jobId, run, batchId, CancellationToken.None)), new EnqueuedState(queue));
+        using var connection = storage.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        transaction.SetRangeInHash(KeyOf(jobId, batchId), [new KeyValuePair<string, string>(JobField, id)]);
+        transaction.Commit();
+        return id;
+    }
+
+    /// <summary>The Hangfire job recorded for a batch, or null when this job storage never saw it.</summary>
+    public string? JobOf(string jobId, string batchId)
+    {
+        using var connection = storage.GetConnection();
+        return connection.GetAllEntriesFromHash(KeyOf(jobId, batchId))?.GetValueOrDefault(JobField);
+    }
+
+    /// <summary>Whether the batch's recorded job is queued, scheduled for a retry or running.</summary>
+    public bool IsRunning(string jobId, string batchId)
+    {
+        if (JobOf(jobId, batchId) is not { } id)
+        {
+            return false;
+        }
+
+        using var connection = storage.GetConnection();
+        var state = connection.GetStateData(id)?.Name;
+        return state == EnqueuedState.StateName || state == ProcessingState.StateName || state == ScheduledState.StateName;
+    }
 
     /// <summary>
     /// Why the job <paramref name="hangfireId"/> ended without doing its work (it failed for good, or was deleted), or
@@ -54,4 +86,6 @@ public sealed class StillScheduler(IBackgroundJobClient client, JobStorage stora
 
         return state.Name == DeletedState.StateName ? "its job was deleted" : null;
     }
+
+    private static string KeyOf(string jobId, string batchId) => $"rotoscope:stills:{jobId}:{batchId}";
 }

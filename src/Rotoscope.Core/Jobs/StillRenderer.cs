@@ -62,7 +62,8 @@ public static class StillRenderer
         var store = services.GetRequiredService<IBlobStore>();
         var records = services.GetRequiredService<StillRecords>();
         var runner = services.GetRequiredService<StyleRunner>();
-        var work = await services.GetRequiredService<StillPlanner>().PlanAsync(request, cancellationToken).ConfigureAwait(false);
+        var scheduler = services.GetRequiredService<StillScheduler>();
+        var work = await services.GetRequiredService<StillPlanner>().PlanAsync(request, scheduler.IsRunning, cancellationToken).ConfigureAwait(false);
         var plan = work.Plan;
 
         // A model that cannot load fails here, before any job.
@@ -73,6 +74,15 @@ public static class StillRenderer
         var runId = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(0x10000):x4}");
         var batches = StillPlanner.Batches(work.Pending, request.BatchSize, runId);
         var jobs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var batch in work.InFlight)
+        {
+            // Recorded whatever its state now: one that ended since planning has its result, or its failure, to read.
+            if (scheduler.JobOf(plan.JobId, batch.BatchId) is { } recorded)
+            {
+                jobs[batch.BatchId] = recorded;
+            }
+        }
+
         if (batches.Count > 0)
         {
             // Recorded before any job runs: the batches claim their outputs (see StillRecords).
@@ -82,20 +92,19 @@ public static class StillRenderer
                 await store.WriteJsonAsync(StillPlan.BatchKeyOf(plan.JobId, batch.BatchId), batch, cancellationToken).ConfigureAwait(false);
             }
 
-            var scheduler = services.GetRequiredService<StillScheduler>();
             var queue = RenderScheduler.QueueOf(plan.Device);
             foreach (var batch in batches)
             {
                 jobs[batch.BatchId] = scheduler.EnqueueBatch(plan.JobId, runId, batch.BatchId, queue);
             }
-
-            if (detach)
-            {
-                return new StillRun(plan.JobId, null, work.Pending.Count, runner.Notes.ToList());
-            }
-
-            await FollowAsync(services, plan, jobs, tracker, poll, cancellationToken).ConfigureAwait(false);
         }
+
+        if (detach)
+        {
+            return new StillRun(plan.JobId, null, work.Pending.Count + work.InFlight.Sum(b => b.Images.Count), runner.Notes.ToList());
+        }
+
+        await FollowAsync(services, plan, jobs, tracker, poll, cancellationToken).ConfigureAwait(false);
 
         // This run's results (and any a crashed run left) go into the manifest.
         var results = (await records.ResultsAsync(plan.JobId, cancellationToken).ConfigureAwait(false)).Where(r => jobs.ContainsKey(r.BatchId)).ToList();

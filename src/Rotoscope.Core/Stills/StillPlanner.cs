@@ -12,8 +12,11 @@ namespace Rotoscope.Core.Stills;
 /// </summary>
 public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, StillStores stores, StillRecords records)
 {
-    /// <summary>Plans <paramref name="request"/>; fails with one line on a bad input, style or output before any work.</summary>
-    public async Task<StillWork> PlanAsync(StillRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Plans <paramref name="request"/>; fails with one line on a bad input, style or output before any work. Images of a
+    /// recorded batch that <paramref name="isRunning"/> (job id, batch id) says is queued or running are left to it.
+    /// </summary>
+    public async Task<StillWork> PlanAsync(StillRequest request, Func<string, string, bool> isRunning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.BatchSize < 1)
@@ -69,12 +72,19 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
             existing[StillStores.NameOf(outputFolder, entry.Key)] = entry.Length;
         }
 
-        var (done, claimed) = await records.ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var (done, claimed, open) = await records.ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var inFlight = open.Where(b => isRunning(jobId, b.BatchId)).ToList();
+        var running = inFlight.SelectMany(b => b.Images).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var pending = new List<StillImage>();
         var foreign = new List<string>();
         var skipped = 0;
         foreach (var image in images)
         {
+            if (running.Contains(image.Name))
+            {
+                continue; // followed in its batch
+            }
+
             if (!existing.TryGetValue(image.Name, out var length))
             {
                 pending.Add(image);
@@ -107,7 +117,7 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
             throw new RotoscopeException($"{which} that this stylize did not make (e.g. {StillStores.Display(outputRoot, foreign[0])}); pass --overwrite to replace them, or choose another --output");
         }
 
-        return new StillWork(plan, images.Count, pending, skipped, notImages);
+        return new StillWork(plan, images.Count, pending, skipped, notImages, inFlight);
     }
 
     /// <summary>Cuts <paramref name="images"/> into batches of at most <paramref name="size"/>, named after <paramref name="run"/>.</summary>
@@ -191,4 +201,5 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
 /// <summary>A planned stylize: the plan, how many images matched, those still to style, and what was left out.</summary>
 /// <param name="Skipped">Images whose output this job already made from the same input.</param>
 /// <param name="NotImages">Files under the input that are not JPEG or PNG by name.</param>
-public sealed record StillWork(StillPlan Plan, int Images, IReadOnlyList<StillImage> Pending, int Skipped, IReadOnlyList<string> NotImages);
+/// <param name="InFlight">Batches of an earlier run (detached, or a client that stopped) still queued or running: followed, not redone.</param>
+public sealed record StillWork(StillPlan Plan, int Images, IReadOnlyList<StillImage> Pending, int Skipped, IReadOnlyList<string> NotImages, IReadOnlyList<StillBatch> InFlight);

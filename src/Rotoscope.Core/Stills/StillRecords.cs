@@ -9,8 +9,11 @@ namespace Rotoscope.Core.Stills;
 /// </summary>
 public sealed class StillRecords(IBlobStore store)
 {
-    /// <summary>Outputs made (manifest and results merged, newest result last) and the names any uncommitted batch claimed.</summary>
-    public async Task<(Dictionary<string, StillDone> Done, HashSet<string> Claimed)> ReadAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Outputs made (manifest and results merged, newest result last), the names any recorded batch claimed, and the
+    /// batches that have no result yet (crashed, or still queued or running on a fleet).
+    /// </summary>
+    public async Task<(Dictionary<string, StillDone> Done, HashSet<string> Claimed, List<StillBatch> Open)> ReadAsync(string jobId, CancellationToken cancellationToken)
     {
         var done = new Dictionary<string, StillDone>(StringComparer.Ordinal);
         if (await TryReadAsync<StillManifest>(StillPlan.ManifestKeyOf(jobId), cancellationToken).ConfigureAwait(false) is { } manifest)
@@ -21,22 +24,29 @@ public sealed class StillRecords(IBlobStore store)
             }
         }
 
+        var finished = new HashSet<string>(StringComparer.Ordinal);
         foreach (var result in await ResultsAsync(jobId, cancellationToken).ConfigureAwait(false))
         {
             Merge(done, result);
+            finished.Add(result.BatchId);
         }
 
         // Names a batch was about to write: an output there may be this job's, written before a crash.
         var claimed = new HashSet<string>(StringComparer.Ordinal);
+        var open = new List<StillBatch>();
         await foreach (var entry in store.ListAsync(StillPlan.BatchesPrefixOf(jobId), cancellationToken).ConfigureAwait(false))
         {
             if (await TryReadAsync<StillBatch>(entry.Key, cancellationToken).ConfigureAwait(false) is { } batch)
             {
                 claimed.UnionWith(batch.Images.Select(i => i.Name));
+                if (!finished.Contains(batch.BatchId))
+                {
+                    open.Add(batch);
+                }
             }
         }
 
-        return (done, claimed);
+        return (done, claimed, open);
     }
 
     /// <summary>
@@ -51,7 +61,7 @@ public sealed class StillRecords(IBlobStore store)
             return;
         }
 
-        var (done, _) = await ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var (done, _, _) = await ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
         await store.WriteJsonAsync(StillPlan.ManifestKeyOf(jobId), new StillManifest(done), cancellationToken).ConfigureAwait(false);
         foreach (var result in results)
         {
