@@ -122,7 +122,7 @@ internal static class StylizeCommand
 
                 if (result.NotImages.Count > 0)
                 {
-                    await context.Error.WriteLineAsync($"note: skipped {result.NotImages.Count} files that are not JPEG or PNG (e.g. {result.NotImages[0]})").ConfigureAwait(false);
+                    await context.Error.WriteLineAsync((result.NotImages.Count == 1 ? $"note: skipped {result.NotImages[0]}: not a JPEG or PNG" : $"note: skipped {result.NotImages.Count} files that are not JPEG or PNG (e.g. {result.NotImages[0]})")).ConfigureAwait(false);
                 }
 
                 var skipped = result.Skipped > 0 ? $", {result.Skipped} already done" : "";

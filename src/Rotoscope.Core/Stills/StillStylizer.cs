@@ -87,7 +87,7 @@ public sealed class StillStylizer(IBlobStore store, StillStores stores, StyleRun
         }
         catch (ImageCodecException e)
         {
-            return (null, format is null ? "its content is neither JPEG nor PNG" : e.Message);
+            return (null, encoded.Length == 0 ? "it is empty (0 bytes)" : format is null ? "its content is neither JPEG nor PNG" : e.Message);
         }
 
         using (image)
