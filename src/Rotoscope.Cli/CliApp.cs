@@ -27,6 +27,7 @@ internal static class CliApp
         var root = new RootCommand("Rotoscope: turn videos into stylized videos with neural style-transfer models.")
         {
             RenderCommand.Create(context),
+            StylizeCommand.Create(context),
             StylesCommand.Create(context),
             BenchCommand.Create(context),
             ConnectorsCommand.Create(context),

@@ -203,6 +203,57 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.Equal("queued", await StateAsync(id));
     }
 
+    [Fact]
+    public async Task Stylize_OnAWorker_StylesEveryImage_AndSkipsThemAllTheSecondTime()
+    {
+        var input = cli.PathOf("stills");
+        Directory.CreateDirectory(Path.Combine(input, "sub"));
+        string[] names = ["a.jpg", "b.png", "sub/c.jpg"];
+        foreach (var name in names)
+        {
+            Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-update", "1", "-y", Path.Combine(input, name)]);
+        }
+
+        Start("worker", "--concurrency", "1");
+
+        var first = await cli.RunAsync("stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--batch-size", "2", "--json");
+        var second = await cli.RunAsync("stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--json");
+
+        Assert.True(first.ExitCode == 0, first.Error);
+        Assert.Equal(3, JsonDocument.Parse(first.Out).RootElement.GetProperty("styled").GetInt32());
+        Assert.True(second.ExitCode == 0, second.Error);
+        Assert.Equal(3, JsonDocument.Parse(second.Out).RootElement.GetProperty("skipped").GetInt32());
+        Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
+    }
+
+    [Fact]
+    public async Task Stylize_FollowsTheBatchesOfADetachedRun_InsteadOfQueueingThemAgain()
+    {
+        var input = cli.PathOf("stills");
+        Directory.CreateDirectory(input);
+        string[] names = ["a.jpg", "b.jpg", "c.png"];
+        foreach (var name in names)
+        {
+            Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-update", "1", "-y", Path.Combine(input, name)]);
+        }
+
+        string[] args = ["stylize", input, "--style", "toon", "--output", cli.PathOf("styled"), "--fleet", "--batch-size", "2", "--json"];
+        var detached = await cli.RunAsync([.. args, "--detach"]);
+        var again = await cli.RunAsync([.. args, "--detach"]);
+        var batches = Directory.GetFiles(Path.Combine(cli.DataDirectory, "stills"), "*.json", SearchOption.AllDirectories).Count(f => f.Contains("/batches/", StringComparison.Ordinal));
+        Start("worker", "--concurrency", "1");
+        var followed = await cli.RunAsync(args);
+
+        Assert.True(detached.ExitCode == 0, detached.Error);
+        Assert.Equal(3, JsonDocument.Parse(detached.Out).RootElement.GetProperty("queued").GetInt32());
+        Assert.Equal(3, JsonDocument.Parse(again.Out).RootElement.GetProperty("queued").GetInt32());
+        Assert.Equal(2, batches); // the second run queued nothing new
+        Assert.True(followed.ExitCode == 0, followed.Error);
+        var summary = JsonDocument.Parse(followed.Out).RootElement;
+        Assert.Equal((3, 0), (summary.GetProperty("styled").GetInt32(), summary.GetProperty("skipped").GetInt32()));
+        Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
+    }
+
     private async Task<string?> StateAsync(string renderId)
     {
         var outcome = await cli.RunAsync("status", renderId, "--json");

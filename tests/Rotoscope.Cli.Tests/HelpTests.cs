@@ -20,6 +20,20 @@ public class HelpTests
         Assert.Empty(parsed.Errors);
     }
 
+    public static TheoryData<string> StylizeExamples() => new(StylizeCommand.Examples);
+
+    [Theory]
+    [MemberData(nameof(StylizeExamples))]
+    public void StylizeExample_ParsesWithoutErrors_WhenTakenFromHelp(string example)
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, new Dictionary<string, string?>(), ErrorIsTerminal: false);
+        var root = new RootCommand { StylizeCommand.Create(context) };
+
+        var parsed = root.Parse(example["rotoscope ".Length..].Replace("\"", "", StringComparison.Ordinal));
+
+        Assert.Empty(parsed.Errors);
+    }
+
     [Fact]
     public async Task RenderHelp_ListsExamples_WhenAskedForHelp()
     {

@@ -90,6 +90,30 @@ public sealed class S3RenderTests(S3Server server) : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Stylize_FromS3ToS3_WritesEveryImageUnderItsName_AndSkipsThemTheSecondTime()
+    {
+        string[] names = ["a.jpg", "sub/b.png"];
+        foreach (var name in names)
+        {
+            var local = cli.PathOf(name.Replace('/', '-'));
+            Cli.Ffmpeg("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", "-update", "1", "-y", local]);
+            await admin!.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"raw/stills/{name}", FilePath = local, UseChunkEncoding = false });
+        }
+
+        var first = await RunOkAsync("stylize", "s3+footage://raw/stills/", "--style", "toon", "--output", "s3+out://cooked/stills/", "--json");
+        var second = await RunOkAsync("stylize", "s3+footage://raw/stills/", "--style", "toon", "--output", "s3+out://cooked/stills/", "--json");
+
+        Assert.Equal(2, JsonDocument.Parse(first.Out).RootElement.GetProperty("styled").GetInt32());
+        Assert.Equal(2, JsonDocument.Parse(second.Out).RootElement.GetProperty("skipped").GetInt32());
+        using var png = await admin!.GetObjectAsync(bucket, "cooked/stills/sub/b.png");
+        using var content = new MemoryStream();
+        await png.ResponseStream.CopyToAsync(content);
+        Assert.Equal(Rotoscope.Core.Imaging.ImageFormat.Png, Rotoscope.Core.Imaging.ImageCodec.Detect(content.ToArray()));
+        using var jpeg = await admin.GetObjectAsync(bucket, "cooked/stills/a.jpg");
+        Assert.True(jpeg.ContentLength > 0);
+    }
+
+    [Fact]
     public async Task Render_RefusesWithOneLine_WhenWritingThroughAReadOnlyConnectorOrOutsideTheRoot()
     {
         var clip = cli.MakeClip("clip.mp4", 64, 48, 10, 0.5);

@@ -61,8 +61,21 @@ public sealed unsafe class ImageCodec : IDisposable
         };
     }
 
-    /// <summary>Encodes interleaved RGB (exactly width*height*3 bytes) as JPEG at the configured quality or as lossless PNG.</summary>
-    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format)
+    /// <summary>
+    /// Decodes like <see cref="Decode"/>, but keeps a PNG's transparency apart: <paramref name="alpha"/> gets one byte per
+    /// pixel (and the image the unblended colours) when the PNG has an alpha channel or a transparent colour; else null.
+    /// </summary>
+    public RgbImage Decode(ReadOnlySpan<byte> encoded, out byte[]? alpha)
+    {
+        alpha = null;
+        return Detect(encoded) == ImageFormat.Png ? DecodePng(encoded, out alpha) : Decode(encoded);
+    }
+
+    /// <summary>
+    /// Encodes interleaved RGB (exactly width*height*3 bytes) as JPEG at <paramref name="jpegQuality"/> (default: the
+    /// configured quality) or as lossless PNG.
+    /// </summary>
+    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format, int? jpegQuality = null)
     {
         ObjectDisposedException.ThrowIf(_compressor.IsClosed, this);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -75,7 +88,7 @@ public sealed unsafe class ImageCodec : IDisposable
 
         return format switch
         {
-            ImageFormat.Jpeg => EncodeJpeg(rgb, width, height),
+            ImageFormat.Jpeg => EncodeJpeg(rgb, width, height, jpegQuality ?? _jpegQuality),
             ImageFormat.Png => EncodePng(rgb, width, height),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown image format."),
         };
@@ -136,8 +149,10 @@ public sealed unsafe class ImageCodec : IDisposable
         }
     }
 
-    private byte[] EncodeJpeg(ReadOnlySpan<byte> rgb, int width, int height)
+    private byte[] EncodeJpeg(ReadOnlySpan<byte> rgb, int width, int height, int quality)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(quality, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quality, 100);
         var bound = TurboJpegNative.BufSize(width, height, TurboJpegNative.Subsampling444).Value;
         if (bound == 0 || bound > (nuint)Array.MaxLength)
         {
@@ -155,7 +170,7 @@ public sealed unsafe class ImageCodec : IDisposable
                 var size = new CULong((nuint)buffer.Length);
                 var result = TurboJpegNative.Compress2(
                     _compressor, source, width, width * 3, height, TurboJpegNative.PixelFormatRgb,
-                    &output, &size, TurboJpegNative.Subsampling444, _jpegQuality,
+                    &output, &size, TurboJpegNative.Subsampling444, quality,
                     TurboJpegNative.FlagNoRealloc | TurboJpegNative.FlagAccurateDct);
                 if (result != 0)
                 {
@@ -171,8 +186,11 @@ public sealed unsafe class ImageCodec : IDisposable
         }
     }
 
-    private static RgbImage DecodePng(ReadOnlySpan<byte> encoded)
+    private static RgbImage DecodePng(ReadOnlySpan<byte> encoded) => DecodePng(encoded, out _, keepAlpha: false);
+
+    private static RgbImage DecodePng(ReadOnlySpan<byte> encoded, out byte[]? alpha, bool keepAlpha = true)
     {
+        alpha = null;
         var png = new PngImage { Version = PngNative.ImageVersion };
         fixed (byte* source = encoded)
         {
@@ -187,6 +205,11 @@ public sealed unsafe class ImageCodec : IDisposable
                 var width = checked((int)png.Width);
                 var height = checked((int)png.Height);
                 EnsureDecodableSize(width, height, "PNG");
+                if (keepAlpha && (png.Format & PngNative.FormatFlagAlpha) != 0)
+                {
+                    return FinishPngWithAlpha(&png, encoded.Length, out alpha);
+                }
+
                 png.Format = PngNative.FormatRgb;
                 var image = RgbImage.CreateUninitialized(width, height);
                 try
@@ -217,12 +240,87 @@ public sealed unsafe class ImageCodec : IDisposable
         }
     }
 
+    // Reads RGBA (8-bit colour is not premultiplied) and splits it into the colours and the alpha plane.
+    private static RgbImage FinishPngWithAlpha(PngImage* png, int length, out byte[]? alpha)
+    {
+        var (width, height) = ((int)png->Width, (int)png->Height);
+        if ((long)width * height * 4 > Array.MaxLength)
+        {
+            throw new ImageCodecException($"The PNG declares an unsupported size {width}x{height}.");
+        }
+
+        png->Format = PngNative.FormatRgba;
+        var rgba = ArrayPool<byte>.Shared.Rent(width * height * 4);
+        var image = RgbImage.CreateUninitialized(width, height);
+        try
+        {
+            fixed (byte* target = rgba)
+            {
+                if (PngNative.FinishRead(png, null, target, width * 4, null) == 0)
+                {
+                    throw new ImageCodecException($"Cannot decode the {width}x{height} PNG ({length} bytes)", PngNative.MessageOf(png));
+                }
+            }
+
+            var pixels = image.Pixels;
+            alpha = new byte[width * height];
+            for (var i = 0; i < alpha.Length; i++)
+            {
+                pixels[3 * i] = rgba[4 * i];
+                pixels[(3 * i) + 1] = rgba[(4 * i) + 1];
+                pixels[(3 * i) + 2] = rgba[(4 * i) + 2];
+                alpha[i] = rgba[(4 * i) + 3];
+            }
+
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
+    /// <summary>Encodes interleaved RGB and an alpha plane (one byte per pixel) as a lossless RGBA PNG.</summary>
+    public static byte[] EncodePng(ReadOnlySpan<byte> rgb, ReadOnlySpan<byte> alpha, int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        if ((long)width * height * 4 > Array.MaxLength || rgb.Length != width * height * 3 || alpha.Length != width * height)
+        {
+            throw new ArgumentException($"Expected {width}x{height} RGB and alpha planes, got {rgb.Length} and {alpha.Length} bytes.", nameof(rgb));
+        }
+
+        var rgba = ArrayPool<byte>.Shared.Rent(width * height * 4);
+        try
+        {
+            for (var i = 0; i < alpha.Length; i++)
+            {
+                rgba[4 * i] = rgb[3 * i];
+                rgba[(4 * i) + 1] = rgb[(3 * i) + 1];
+                rgba[(4 * i) + 2] = rgb[(3 * i) + 2];
+                rgba[(4 * i) + 3] = alpha[i];
+            }
+
+            var bytes = width * height * 4;
+            return EncodePng(rgba.AsSpan(0, bytes), width, height, (int)Math.Min(Array.MaxLength, bytes + (2L * height) + (bytes / 1000) + 4096), PngNative.FormatRgba);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
+    }
+
     // Stored (incompressible) data costs one filter byte per row plus a few bytes per deflate block;
     // if the estimate still falls short, libpng reports the exact size and the second attempt uses it.
     private static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height) =>
         EncodePng(rgb, width, height, (int)Math.Min(Array.MaxLength, rgb.Length + (2L * height) + (rgb.Length / 1000) + 4096));
 
-    internal static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height, int initialCapacity)
+    internal static byte[] EncodePng(ReadOnlySpan<byte> rgb, int width, int height, int initialCapacity, uint format = PngNative.FormatRgb)
     {
         var capacity = initialCapacity;
         for (var attempt = 0; ; attempt++)
@@ -230,7 +328,7 @@ public sealed unsafe class ImageCodec : IDisposable
             var buffer = ArrayPool<byte>.Shared.Rent(capacity);
             try
             {
-                var size = TryWritePng(rgb, width, height, buffer);
+                var size = TryWritePng(rgb, width, height, buffer, format);
                 if (size <= (nuint)buffer.Length)
                 {
                     return buffer.AsSpan(0, (int)size).ToArray();
@@ -251,14 +349,14 @@ public sealed unsafe class ImageCodec : IDisposable
     }
 
     // Returns the encoded length; a value above target.Length means the target was too small and nothing was written.
-    private static nuint TryWritePng(ReadOnlySpan<byte> rgb, int width, int height, Span<byte> target)
+    private static nuint TryWritePng(ReadOnlySpan<byte> pixels, int width, int height, Span<byte> target, uint format)
     {
         var png = new PngImage
         {
             Version = PngNative.ImageVersion,
             Width = (uint)width,
             Height = (uint)height,
-            Format = PngNative.FormatRgb,
+            Format = format,
 
             // Frames are intermediates: about 2-3x faster writes for a few percent larger files.
             Flags = PngNative.FlagFast,
@@ -267,10 +365,10 @@ public sealed unsafe class ImageCodec : IDisposable
         var size = capacity;
         try
         {
-            fixed (byte* source = rgb)
+            fixed (byte* source = pixels)
             fixed (byte* output = target)
             {
-                if (PngNative.WriteToMemory(&png, output, &size, 0, source, width * 3, null) != 0)
+                if (PngNative.WriteToMemory(&png, output, &size, 0, source, width * (format == PngNative.FormatRgba ? 4 : 3), null) != 0)
                 {
                     return size;
                 }

@@ -9,6 +9,8 @@ internal static unsafe partial class PngNative
 
     internal const uint ImageVersion = 1;   // PNG_IMAGE_VERSION
     internal const uint FormatRgb = 2;      // PNG_FORMAT_RGB (PNG_FORMAT_FLAG_COLOR)
+    internal const uint FormatRgba = 3;     // PNG_FORMAT_RGBA (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+    internal const uint FormatFlagAlpha = 1; // PNG_FORMAT_FLAG_ALPHA
     internal const uint FlagFast = 2;       // PNG_IMAGE_FLAG_FAST
 
     [LibraryImport(Library, EntryPoint = "png_image_begin_read_from_memory")]

@@ -27,6 +27,8 @@ public static class RenderJobServices
         services.AddSingleton<RenderScheduler>();
         services.AddSingleton<RenderControl>();
         services.AddSingleton<RenderJobs>();
+        services.AddSingleton<StillScheduler>();
+        services.AddSingleton<StillJobs>();
         return services;
     }
 

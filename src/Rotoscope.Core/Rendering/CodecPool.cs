@@ -22,13 +22,27 @@ public sealed class CodecPool(int jpegQuality = 95) : IDisposable
         }
     }
 
-    /// <summary>Encodes an RGB frame.</summary>
-    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format)
+    /// <summary>Decodes an image, keeping a PNG's alpha plane apart (null when it has none).</summary>
+    public RgbImage Decode(ReadOnlySpan<byte> encoded, out byte[]? alpha)
     {
         var codec = Rent();
         try
         {
-            return codec.Encode(rgb, width, height, format);
+            return codec.Decode(encoded, out alpha);
+        }
+        finally
+        {
+            idle.Add(codec);
+        }
+    }
+
+    /// <summary>Encodes an RGB frame; JPEG at <paramref name="jpegQuality"/> when given, else the pool's quality.</summary>
+    public byte[] Encode(ReadOnlySpan<byte> rgb, int width, int height, ImageFormat format, int? jpegQuality = null)
+    {
+        var codec = Rent();
+        try
+        {
+            return codec.Encode(rgb, width, height, format, jpegQuality);
         }
         finally
         {

@@ -19,12 +19,24 @@ public sealed class RenderLocks(string directory)
     /// it (telling <paramref name="waiting"/> once), so its finished result can be reused; when a different render
     /// holds it, fails at once naming that render.
     /// </summary>
-    public async Task<IDisposable> AcquireAsync(RenderPlan plan, Action<string> waiting, CancellationToken cancellationToken)
+    public Task<IDisposable> AcquireAsync(RenderPlan plan, Action<string> waiting, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        return AcquireAsync(MediaLocation.Parse(plan.Output).Identity, plan.Output, plan.RenderId, $"render {plan.RenderId}", waiting, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the lock of <paramref name="output"/> (the identity of a file or a folder of outputs, as the user wrote it:
+    /// <paramref name="outputText"/>) for <paramref name="ownerId"/> (<paramref name="description"/> in messages): waits while the same owner holds it in another process, fails at
+    /// once when another owner does.
+    /// </summary>
+    public async Task<IDisposable> AcquireAsync(string output, string outputText, string ownerId, string description, Action<string> waiting, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(output);
+        ArgumentException.ThrowIfNullOrEmpty(ownerId);
         ArgumentNullException.ThrowIfNull(waiting);
         Directory.CreateDirectory(directory);
-        var name = NameOf(plan.Output);
+        var name = NameOf(output);
         var lockPath = Path.Combine(directory, $"{name}.lock");
         var ownerPath = Path.Combine(directory, $"{name}.owner");
         var toldWaiting = false;
@@ -32,20 +44,20 @@ public sealed class RenderLocks(string directory)
         {
             if (TryLock(lockPath) is { } held)
             {
-                await File.WriteAllTextAsync(ownerPath, string.Create(CultureInfo.InvariantCulture, $"{plan.RenderId} {Environment.ProcessId}\n"), CancellationToken.None).ConfigureAwait(false);
+                await File.WriteAllTextAsync(ownerPath, string.Create(CultureInfo.InvariantCulture, $"{ownerId} {Environment.ProcessId}\n"), CancellationToken.None).ConfigureAwait(false);
                 return held;
             }
 
             // A line whose process is gone is the previous holder's: the new one has not written its own yet.
             var (owner, process) = ReadOwner(ownerPath);
-            if (owner is not null && owner != plan.RenderId && Directory.Exists($"/proc/{process}"))
+            if (owner is not null && owner != ownerId && Directory.Exists($"/proc/{process}"))
             {
-                throw new RotoscopeException($"{plan.Output} is being written by another render ({owner}, process {process}); wait for it to finish or choose another --output");
+                throw new RotoscopeException($"{outputText} is being written by another render ({owner}, process {process}); wait for it to finish or choose another --output");
             }
 
             if (!toldWaiting)
             {
-                waiting($"render {plan.RenderId} is already running in process {process ?? "?"}; waiting for it to finish, to reuse its result");
+                waiting($"{description} is already running in process {process ?? "?"}; waiting for it to finish, to reuse its result");
                 toldWaiting = true;
             }
 
@@ -56,7 +68,7 @@ public sealed class RenderLocks(string directory)
     /// <summary>Whether a render holds the lock of <paramref name="output"/> right now.</summary>
     public bool IsHeld(string output)
     {
-        var path = Path.Combine(directory, $"{NameOf(output)}.lock");
+        var path = Path.Combine(directory, $"{NameOf(MediaLocation.Parse(output).Identity)}.lock");
         if (!File.Exists(path))
         {
             return false;
@@ -66,7 +78,7 @@ public sealed class RenderLocks(string directory)
         return probe is null;
     }
 
-    private static string NameOf(string output) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(MediaLocation.Parse(output).Identity)))[..24];
+    private static string NameOf(string identity) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..24];
 
     private static FileStream? TryLock(string path)
     {

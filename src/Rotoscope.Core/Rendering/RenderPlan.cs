@@ -32,7 +32,7 @@ public sealed record RenderPlan(
     public const int DefaultBatchSize = 32;
 
     /// <summary>Top-level folders of the data store that hold Rotoscope's own work; never a user's output.</summary>
-    public static readonly IReadOnlySet<string> ReservedAreas = new HashSet<string>(StringComparer.Ordinal) { "frames", "styled", "renders", "locks", "cache", "watches", "reviews" };
+    public static readonly IReadOnlySet<string> ReservedAreas = new HashSet<string>(StringComparer.Ordinal) { "frames", "styled", "renders", "locks", "cache", "watches", "reviews", "stills" };
 
     /// <summary>Render what decodes of a damaged or truncated input instead of failing (the result says so).</summary>
     public bool AllowDamaged { get; init; }

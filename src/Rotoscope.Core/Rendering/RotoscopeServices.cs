@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Rotoscope.Core.Media;
+using Rotoscope.Core.Stills;
 using Rotoscope.Core.Storage;
 using Rotoscope.Core.Styles;
 
 namespace Rotoscope.Core.Rendering;
 
-/// <summary>Composes a render node's steps: the local store, catalog, ffmpeg and ONNX Runtime (the scheduler that runs them is added by Jobs/).</summary>
+/// <summary>Composes a render node's steps (videos and stills): the local store, catalog, ffmpeg and ONNX Runtime (the scheduler that runs them is added by Jobs/).</summary>
 public static class RotoscopeServices
 {
     /// <summary>Registers everything a render's steps need in one process.</summary>
@@ -32,6 +33,10 @@ public static class RotoscopeServices
         services.AddSingleton<BatchStylizer>();
         services.AddSingleton<VideoAssembler>();
         services.AddSingleton<RenderService>();
+        services.AddSingleton<StillStores>();
+        services.AddSingleton<StillRecords>();
+        services.AddSingleton<StillPlanner>();
+        services.AddSingleton<StillStylizer>();
         return services;
     }
 }

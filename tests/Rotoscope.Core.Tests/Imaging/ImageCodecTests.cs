@@ -25,6 +25,24 @@ public sealed class ImageCodecTests : IDisposable
     }
 
     [Fact]
+    public void EncodePngWithAlpha_RoundTripsColoursAndAlpha_AndAnOpaquePngHasNone()
+    {
+        const int width = 37, height = 23;
+        var rgb = TestImages.Gradient(width, height);
+        var alpha = Enumerable.Range(0, width * height).Select(i => (byte)(i * 7)).ToArray();
+
+        var png = ImageCodec.EncodePng(rgb, alpha, width, height);
+        using var decoded = _codec.Decode(png, out var decodedAlpha);
+        using var opaque = _codec.Decode(_codec.Encode(rgb, width, height, ImageFormat.Png), out var none);
+        using var blended = _codec.Decode(png);
+
+        Assert.Equal(rgb, decoded.Pixels.ToArray());
+        Assert.Equal(alpha, decodedAlpha);
+        Assert.Null(none);
+        Assert.Equal(0, blended.Pixels[0]); // the plain decode still composites on black (alpha 0 there)
+    }
+
+    [Fact]
     public void Encode_PngRoundTripIsByteExact_WhenImageIsNoise()
     {
         // Incompressible data exercises the output buffer estimate.
