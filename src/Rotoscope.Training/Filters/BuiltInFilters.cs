@@ -59,7 +59,7 @@ public static class BuiltInFilters
     /// Writes <c>ID/model.onnx</c> and <c>ID/preview.jpg</c> for each filter into <paramref name="modelsDirectory"/> and
     /// records each model's SHA-256 and settings in its <c>catalog.json</c>, leaving the other styles' entries as they are.
     /// </summary>
-    public static IReadOnlyList<WrittenFilter> Write(string modelsDirectory, IReadOnlyList<BuiltInFilter> filters, int threads = 0)
+    public static IReadOnlyList<WrittenFilter> Write(string modelsDirectory, IReadOnlyList<BuiltInFilter> filters)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelsDirectory);
         ArgumentNullException.ThrowIfNull(filters);
@@ -84,7 +84,7 @@ public static class BuiltInFilters
                 File.WriteAllBytes(modelPath, bytes);
             }
 
-            File.WriteAllBytes(Path.Combine(folder, "preview.jpg"), Preview(modelPath, Path.Combine(modelsDirectory, PreviewPhoto), threads));
+            File.WriteAllBytes(Path.Combine(folder, "preview.jpg"), Preview(modelPath, Path.Combine(modelsDirectory, PreviewPhoto)));
             var sha256 = StyleCatalog.HashFile(modelPath);
             Record(styles, filter, sha256);
             written.Add(new WrittenFilter(filter.Id, modelPath, sha256, changed));
@@ -95,7 +95,7 @@ public static class BuiltInFilters
     }
 
     /// <summary>A 256x144 JPEG: the photo's left half as it is, its right half through the model, a white line between.</summary>
-    public static byte[] Preview(string modelPath, string photoPath, int threads = 0)
+    public static byte[] Preview(string modelPath, string photoPath)
     {
         using var photo = Image.Load<Rgb24>(photoPath);
         var cropHeight = Math.Min(photo.Height, photo.Width * PreviewHeight / PreviewWidth);
@@ -109,7 +109,7 @@ public static class BuiltInFilters
         var planar = new float[original.Length];
         var styledPlanar = new float[original.Length];
         PixelLayout.HwcToPlanar(original, PreviewWidth, PreviewHeight, planar, PreviewWidth, PreviewHeight);
-        using (var session = OnnxStyleSession.Open(modelPath, new InferenceOptions(InferenceDevice.Cpu, threads)))
+        using (var session = OnnxStyleSession.Open(modelPath, new InferenceOptions()))
         {
             session.Run(planar, styledPlanar, 1, PreviewHeight, PreviewWidth);
         }
