@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using Onnx;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Styles;
@@ -26,6 +27,27 @@ public sealed class BuiltInFiltersUnitTests
         Assert.Equal(StyleKind.Filter, model.Kind);
         Assert.Equal(model.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
         Assert.Equal(File.ReadAllBytes(model.ModelPath), bytes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void ToOnnx_FollowsTheRendererContract(string id)
+    {
+        var model = ModelProto.Parser.ParseFrom(BuiltInFilters.Get(id).Filter.ToOnnx(id));
+
+        Assert.Equal(8, model.IrVersion);
+        Assert.Equal(13, Assert.Single(model.OpsetImport).Version);
+        Assert.Equal("input", Assert.Single(model.Graph.Input).Name);
+        Assert.Equal("output", Assert.Single(model.Graph.Output).Name);
+        foreach (var value in new[] { model.Graph.Input[0], model.Graph.Output[0] })
+        {
+            Assert.Equal((int)TensorProto.Types.DataType.Float, value.Type.TensorType.ElemType);
+            Assert.Equal(["N", "", "H", "W"], value.Type.TensorType.Shape.Dim.Select(d => d.DimParam));
+            Assert.Equal(3, value.Type.TensorType.Shape.Dim[1].DimValue);
+        }
+
+        // Clamped inside the graph: the last node makes the output.
+        Assert.Equal(("Clip", "output"), (model.Graph.Node[^1].OpType, model.Graph.Node[^1].Output[0]));
     }
 }
 
