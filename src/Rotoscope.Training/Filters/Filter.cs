@@ -118,7 +118,7 @@ public sealed record Halftone(double Period, double CyanAngle, double MagentaAng
         double[] angles = [CyanAngle, MagentaAngle, YellowAngle];
         var cos = angles.Select(a => (float)(Math.Cos(a * (Math.PI / 180.0)) * frequency)).ToArray();
         var sin = angles.Select(a => (float)(Math.Sin(a * (Math.PI / 180.0)) * frequency)).ToArray();
-        var negativeSin = angles.Select(a => (float)(-Math.Sin(a * (Math.PI / 180.0)) * frequency)).ToArray();
+        var negativeSin = sin.Select(s => -s).ToArray();
         var u = graph.Add(graph.Mul(x, Channels(graph, "screen_ux", cos)), graph.Mul(y, Channels(graph, "screen_uy", sin)));
         var v = graph.Add(graph.Mul(x, Channels(graph, "screen_vx", negativeSin)), graph.Mul(y, Channels(graph, "screen_vy", cos)));
         var screen = graph.Add(graph.Constant(0.5), graph.Mul(graph.Constant(0.25), graph.Add(graph.Op("Cos", u), graph.Op("Cos", v))));
