@@ -1,14 +1,14 @@
 #!/usr/bin/python3
-"""Build every style model, its preview, and models/catalog.json.
+"""Build the Python-trained neural styles (mosaic, brush), their previews, and their models/catalog.json entries.
 
-  /usr/bin/python3 models/training/build_all.py              # export filters; train neural styles only if
-                                                              # their model.onnx is missing
-  /usr/bin/python3 models/training/build_all.py --retrain    # retrain neural styles too (~10 min each, CPU)
+  /usr/bin/python3 models/training/build_all.py              # train neural styles only if their model.onnx is missing
+  /usr/bin/python3 models/training/build_all.py --retrain    # retrain them (~10 min each, CPU)
   /usr/bin/python3 models/training/build_all.py --check-dir /tmp/styles-check   # + before/after PNGs, timings
 
-Steps: filters.py exports (deterministic, no training) -> train_style.py for neural styles when needed ->
-re-export neural ONNX from weights.pt -> preview.jpg (256x144 split: left original, right styled, rendered
-with torch) -> sha256 of each model.onnx -> catalog.json -> optional check with the real ONNX Runtime library.
+Steps: train_style.py for neural styles when needed -> re-export neural ONNX from weights.pt -> preview.jpg
+(256x144 split: left original, right styled, rendered with torch) -> sha256 of each model.onnx -> their
+catalog.json entries (the filters' entries are left as they are: `./rotoscope models build-filters --models models`
+writes those from C#) -> optional check with the real ONNX Runtime library.
 """
 import argparse
 import json
@@ -22,7 +22,6 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import filters  # noqa: E402
 import imgio  # noqa: E402
 import train_style  # noqa: E402
 from common import export_onnx, run_torch, sha256_file, check_contract  # noqa: E402
@@ -48,7 +47,7 @@ def load_neural(models_dir, mid):
 
 
 def torch_modules(models_dir):
-    mods = {mid: filters.build(mid) for mid in filters.FILTERS}
+    mods = {}
     for mid in NEURAL:
         if os.path.exists(os.path.join(models_dir, mid, "weights.pt")):
             mods[mid] = load_neural(models_dir, mid)
@@ -84,10 +83,6 @@ def main():
     d = a.models
     torch.set_num_threads(2)
 
-    for mid in filters.FILTERS:
-        os.makedirs(os.path.join(d, mid), exist_ok=True)
-        export_onnx(filters.build(mid), os.path.join(d, mid, "model.onnx"))
-        print(json.dumps({"phase": "export", "style": mid}), flush=True)
     neural = []
     for mid in NEURAL:
         onnx_path = os.path.join(d, mid, "model.onnx")
@@ -100,31 +95,31 @@ def main():
 
     mods = torch_modules(d)
     styles = []
-    for mid in list(filters.FILTERS) + neural:
+    for mid in neural:
         model = mods[mid]
         check_contract(os.path.join(d, mid, "model.onnx"))
         make_preview(model, os.path.join(d, mid, "preview.jpg"))
-        if mid in filters.FILTERS:
-            meta = filters.FILTERS[mid][1]
-            made = {"script": "models/training/filters.py", "styleImage": None, "settings": meta["settings"]}
-            kind, title, desc = "filter", meta["title"], meta["description"]
-        else:
-            info = neural_settings(d, mid)
-            settings = {k: info["settings"][k] for k in NEURAL_SETTINGS_KEYS}
-            settings["loss"] = "random-feature gram+content+tv"
-            made = {"script": "models/training/train_style.py", "styleImage": f"{mid}/style.jpg", "settings": settings}
-            kind, title, desc = "neural", train_style.STYLES[mid]["title"], train_style.STYLES[mid]["description"]
+        info = neural_settings(d, mid)
+        settings = {k: info["settings"][k] for k in NEURAL_SETTINGS_KEYS}
+        settings["loss"] = "random-feature gram+content+tv"
+        made = {"script": "models/training/train_style.py", "styleImage": f"{mid}/style.jpg", "settings": settings}
+        kind, title, desc = "neural", train_style.STYLES[mid]["title"], train_style.STYLES[mid]["description"]
         styles.append({
             "id": mid, "version": VERSION, "title": title, "description": desc, "kind": kind,
             "file": f"{mid}/model.onnx", "sha256": sha256_file(os.path.join(d, mid, "model.onnx")),
             "preview": f"{mid}/preview.jpg", "license": LICENSE, "made": made})
         print(json.dumps({"phase": "catalog", "style": mid, "sha256": styles[-1]["sha256"]}), flush=True)
+    # Replace the neural entries in place (new ones go last); every other entry is kept as it is.
+    with open(os.path.join(d, "catalog.json")) as f:
+        catalog = json.load(f)
+    built = {s["id"]: s for s in styles}
+    entries = [built.pop(e["id"], e) for e in catalog["styles"]] + list(built.values())
     with open(os.path.join(d, "catalog.json"), "w") as f:
-        json.dump({"version": 1, "styles": styles}, f, indent=2)
+        json.dump({"version": catalog.get("version", 1), "styles": entries}, f, indent=2)
         f.write("\n")
 
     import ort_check
-    diffs = ort_check.check_models({s["id"]: mods[s["id"]] for s in styles}, d)
+    diffs = ort_check.check_models({mid: mods[mid] for mid in neural}, d)
     print(json.dumps({"phase": "ort-check", "library": ort_check.find_library(), "maxAbsDiff": diffs}), flush=True)
 
     if a.check_dir:

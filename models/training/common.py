@@ -1,65 +1,14 @@
-"""Shared torch building blocks and the ONNX export/verification helpers (model contract)."""
+"""ONNX export/verification helpers (model contract), sha256 and a torch runner for the neural styles."""
 import hashlib
 import io
-import math
 
 import numpy as np
 import onnx
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 OPSET = 13
 MAX_IR_VERSION = 8
-
-
-def gaussian_kernel1d(sigma):
-    r = max(1, int(math.ceil(3.0 * sigma)))
-    xs = torch.arange(-r, r + 1, dtype=torch.float64)
-    k = torch.exp(-(xs * xs) / (2 * sigma * sigma))
-    return (k / k.sum()).float()
-
-
-class GaussianBlur(nn.Module):
-    """Separable depthwise Gaussian blur with replicate ('edge') padding: output size == input size."""
-
-    def __init__(self, channels, sigma):
-        super().__init__()
-        k = gaussian_kernel1d(sigma)
-        self.r = (k.numel() - 1) // 2
-        self.channels = channels
-        self.register_buffer("kx", k.view(1, 1, 1, -1).repeat(channels, 1, 1, 1))
-        self.register_buffer("ky", k.view(1, 1, -1, 1).repeat(channels, 1, 1, 1))
-
-    def forward(self, x):
-        r = self.r
-        x = F.conv2d(F.pad(x, (r, r, 0, 0), mode="replicate"), self.kx, groups=self.channels)
-        x = F.conv2d(F.pad(x, (0, 0, r, r), mode="replicate"), self.ky, groups=self.channels)
-        return x
-
-
-class Luma(nn.Module):
-    """RGB -> Rec.601 luma as a 1x1 conv: [N,3,H,W] -> [N,1,H,W]."""
-
-    def __init__(self):
-        super().__init__()
-        self.register_buffer("w", torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1))
-
-    def forward(self, x):
-        return F.conv2d(x, self.w)
-
-
-class SobelMagnitude(nn.Module):
-    """Gradient magnitude of a 1-channel image (Sobel, replicate padding)."""
-
-    def __init__(self):
-        super().__init__()
-        gx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
-        self.register_buffer("w", torch.stack([gx, gx.t()]).unsqueeze(1))  # [2,1,3,3]
-
-    def forward(self, g):
-        d = F.conv2d(F.pad(g, (1, 1, 1, 1), mode="replicate"), self.w)
-        return torch.sqrt((d * d).sum(dim=1, keepdim=True) + 1e-6)
 
 
 def export_onnx(model, path, example_hw=(64, 96)):

@@ -39,6 +39,7 @@ internal static class CliApp
             WatchCommand.Create(context),
             DashboardCommand.Create(context),
             TrainCommand.Create(context),
+            ModelsCommand.Create(context),
         };
 
         var parsed = root.Parse(args);
@@ -80,10 +81,11 @@ internal static class CliApp
             return firstError;
         }
 
-        var near = NearMatches.Of(args[0], root.Subcommands.Select(c => c.Name));
+        var names = root.Subcommands.Where(c => !c.Hidden).Select(c => c.Name).ToList();
+        var near = NearMatches.Of(args[0], names);
         return near.Count > 0
             ? $"unknown command '{args[0]}'; did you mean '{near[0]}'?"
-            : $"unknown command '{args[0]}' (commands: {string.Join(", ", root.Subcommands.Select(c => c.Name))})";
+            : $"unknown command '{args[0]}' (commands: {string.Join(", ", names)})";
     }
 
     /// <summary>One line for the user: known failures carry their own message; anything else says what broke.</summary>
