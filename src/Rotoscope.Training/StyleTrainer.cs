@@ -154,9 +154,15 @@ public sealed class StyleTrainer(TrainingJob job)
             group.LearningRate = rate;
         }
 
-        var batch = content.Batch(settings.Batch, settings.Size, new Random(unchecked((settings.Seed * 1_000_003) + step))).to(job.Cuda ? CUDA : CPU);
+        var random = new Random(unchecked((settings.Seed * 1_000_003) + step));
+        var batch = content.Batch(settings.Batch, settings.Size, random).to(job.Cuda ? CUDA : CPU);
         var output = network.forward(batch);
-        var (total, values) = loss.Compute(output, batch, settings);
+
+        // The loss network samples at strides up to 16: a texture finer than that, in step with its sampling grid,
+        // costs little and the network learns it (a fine grid over everything). Seen through a window that moves by
+        // a random 0..15 pixels each step, such a texture no longer lines up and is penalised like any other.
+        var (dy, dx) = settings.Jitter ? (random.Next(16), random.Next(16)) : (0, 0);
+        var (total, values) = loss.Compute(output[.., .., dy.., dx..], batch[.., .., dy.., dx..], settings);
         adam.zero_grad();
         total.backward();
         adam.step();

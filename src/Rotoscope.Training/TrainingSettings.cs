@@ -13,6 +13,7 @@ namespace Rotoscope.Training;
 /// <param name="LearningRate">Adam's learning rate at the start; it decays (cosine) to a tenth by the last step.</param>
 /// <param name="Channels">Base width of the network (the built-in styles use 16).</param>
 /// <param name="Blocks">Residual blocks (the built-in styles use 3).</param>
+/// <param name="Jitter">Shift the window the loss sees by a random 0..15 pixels each step (against grid textures).</param>
 public sealed record TrainingSettings(
     int Steps = 1200,
     int Size = 192,
@@ -23,7 +24,8 @@ public sealed record TrainingSettings(
     int Batch = 2,
     double LearningRate = 2e-3,
     int Channels = 16,
-    int Blocks = 3)
+    int Blocks = 3,
+    bool Jitter = true)
 {
     /// <summary>The side the style image is scaled to (its shorter side) before its Gram matrices are taken.</summary>
     public int StyleSize => Size * 2;
@@ -34,8 +36,8 @@ public sealed record TrainingSettings(
         Check(Steps >= 1, "--steps must be at least 1");
         Check(Size is >= 32 and <= 1024 && Size % 4 == 0, "--size must be a multiple of 4 from 32 to 1024");
         Check(StyleWeight > 0 && double.IsFinite(StyleWeight), "--strength-of-style must be a positive number");
-        Check(ContentWeight >= 0 && double.IsFinite(ContentWeight), "the content weight must not be negative");
-        Check(VariationWeight >= 0 && double.IsFinite(VariationWeight), "the variation weight must not be negative");
+        Check(ContentWeight >= 0 && double.IsFinite(ContentWeight), "--strength-of-content must not be negative");
+        Check(VariationWeight >= 0 && double.IsFinite(VariationWeight), "--smoothness must not be negative");
         Check(Batch >= 1, "the batch must be at least 1");
         Check(LearningRate > 0, "the learning rate must be positive");
         Check(Channels >= 1 && Blocks >= 0, "the network needs at least one channel");

@@ -34,6 +34,8 @@ internal static partial class TrainCommand
         var steps = new Option<int>("--steps") { Description = $"Training steps (default {defaults.Steps}).", DefaultValueFactory = _ => defaults.Steps };
         var size = new Option<int>("--size") { Description = $"Side of the square training crops in pixels, a multiple of 4 (default {defaults.Size}).", DefaultValueFactory = _ => defaults.Size };
         var strength = new Option<double>("--strength-of-style") { Description = $"How strongly the style is imposed over the content (default {defaults.StyleWeight}).", DefaultValueFactory = _ => defaults.StyleWeight };
+        var contentStrength = new Option<double>("--strength-of-content") { Description = $"How much of the video's own detail is kept (default {defaults.ContentWeight}).", DefaultValueFactory = _ => defaults.ContentWeight };
+        var smoothness = new Option<double>("--smoothness") { Description = $"Weight of the total-variation loss: higher gives flatter, cleaner areas (default {defaults.VariationWeight}).", DefaultValueFactory = _ => defaults.VariationWeight };
         var content = new Option<string?>("--content") { Description = "Folder of JPEG/PNG photographs to train on (default: the photos shipped in models/content)." };
         var seed = new Option<int>("--seed") { Description = $"Seed: the same seed, settings and images give the same network (default {defaults.Seed}).", DefaultValueFactory = _ => defaults.Seed };
         var restart = new Option<bool>("--restart") { Description = "Discard an unfinished run of this name and start over." };
@@ -52,7 +54,7 @@ internal static partial class TrainCommand
             "train",
             $"Train a style from one image and add it to your styles (the data store's catalog).\nNeeds LibTorch: scripts/training-setup.sh fetches it once (./rotoscope train runs it for you).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            styleImage, name, title, description, license, steps, size, strength, content, seed, restart, checkpointMinutes, device, threads, json, dataDir,
+            styleImage, name, title, description, license, steps, size, strength, contentStrength, smoothness, content, seed, restart, checkpointMinutes, device, threads, json, dataDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -60,7 +62,8 @@ internal static partial class TrainCommand
             var options = CommandOptions.Resolve(context, parse.GetValue(dataDir));
             var id = parse.GetValue(name)!;
             var settings = new TrainingSettings(
-                Steps: parse.GetValue(steps), Size: parse.GetValue(size), StyleWeight: parse.GetValue(strength), Seed: parse.GetValue(seed));
+                Steps: parse.GetValue(steps), Size: parse.GetValue(size), StyleWeight: parse.GetValue(strength), Seed: parse.GetValue(seed),
+                ContentWeight: parse.GetValue(contentStrength), VariationWeight: parse.GetValue(smoothness));
             settings.Validate();
             CheckName(id, options.ModelsDirectory);
             var stylePath = Path.GetFullPath(parse.GetValue(styleImage)!);

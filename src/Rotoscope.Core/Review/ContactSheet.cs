@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rotoscope.Core.Imaging;
 using Rational = Rotoscope.Core.Media.Rational;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;

@@ -2,7 +2,7 @@ using System.Collections.Frozen;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Rotoscope.Core.Review;
+namespace Rotoscope.Core.Imaging;
 
 /// <summary>
 /// A tiny pre-rendered 5x7 font (upper case, digits, some punctuation) for labels on contact sheets: ImageSharp.Drawing,
