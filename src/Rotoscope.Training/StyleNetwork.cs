@@ -6,7 +6,7 @@ namespace Rotoscope.Training;
 
 /// <summary>
 /// The feed-forward style network (Johnson et al. 2016 layout, as the built-in neural styles): 5x5 conv, two stride-2
-/// 3x3 convs, residual blocks, two nearest x2 upsamples each followed by a 3x3 conv, a 5x5 conv, tanh to RGB 0..255.
+/// 3x3 convs, residual blocks, two bilinear x2 upsamples each followed by a 3x3 conv, a 5x5 conv, tanh to RGB 0..255.
 /// Instance norm (affine) and ReLU after every conv but the last; replicate padding everywhere. Takes and returns NCHW
 /// float RGB 0..255 of any size: the input is edge-padded to multiples of 4 and the output cropped back.
 /// </summary>
@@ -87,7 +87,7 @@ public sealed class StyleNetwork : nn.Module<Tensor, Tensor>
     /// <summary>How many rows or columns the edge padding adds to reach a multiple of 4.</summary>
     internal static long PadTo4(long size) => (4 - (size % 4)) % 4;
 
-    /// <summary>Replicate-padded conv (optionally after a nearest x2 upsample), then instance norm and ReLU when asked.</summary>
+    /// <summary>Replicate-padded conv (optionally after a bilinear x2 upsample), then instance norm and ReLU when asked.</summary>
     internal sealed class ConvLayer : nn.Module<Tensor, Tensor>
     {
         public ConvLayer(int input, int output, int kernel, int stride = 1, bool norm = true, bool relu = true, bool upsample = false)
@@ -124,7 +124,8 @@ public sealed class StyleNetwork : nn.Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor input)
         {
-            var x = Upsample ? nn.functional.interpolate(input, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest) : input;
+            // Bilinear, not nearest: nearest x2 twice left a 4-pixel grid over every trained style.
+            var x = Upsample ? nn.functional.interpolate(input, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false) : input;
             var pad = Kernel / 2;
             x = conv.forward(nn.functional.pad(x, [pad, pad, pad, pad], PaddingModes.Replicate));
             if (norm is not null)

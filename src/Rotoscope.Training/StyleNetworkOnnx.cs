@@ -49,10 +49,10 @@ public static class StyleNetworkOnnx
     {
         if (layer.Upsample)
         {
-            // Nearest x2 as LibTorch does it: asymmetric coordinates, floor.
+            // Bilinear x2 as LibTorch does it without align_corners: half-pixel centres, edges clamped.
             x = graph.Node(
                 "Resize", [x, "", graph.Floats("up_scales", [1f, 1f, 2f, 2f], [4])],
-                ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor"));
+                ("mode", "linear"), ("coordinate_transformation_mode", "half_pixel"));
         }
 
         var pad = layer.Kernel / 2;

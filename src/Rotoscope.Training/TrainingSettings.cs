@@ -19,7 +19,7 @@ public sealed record TrainingSettings(
     int Size = 192,
     double StyleWeight = 1.0,
     double ContentWeight = 1.0,
-    double VariationWeight = 2e-5,
+    double VariationWeight = 1e-3,
     int Seed = 1,
     int Batch = 2,
     double LearningRate = 2e-3,

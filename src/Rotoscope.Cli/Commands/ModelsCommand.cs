@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Rotoscope.Training;
 using Rotoscope.Training.Filters;
 
 namespace Rotoscope.Cli.Commands;
@@ -30,6 +31,42 @@ internal static class ModelsCommand
 
             return CliApp.Ok;
         });
-        return new Command("models", "Maintainer tools for the built-in models.") { Hidden = true, Subcommands = { buildFilters } };
+        return new Command("models", "Maintainer tools for the built-in models.") { Hidden = true, Subcommands = { buildFilters, BuildStyles(context) } };
+    }
+
+    // Trains the neural built-ins as `rotoscope train` would, resuming an interrupted run from data://training/built-in/.
+    private static Command BuildStyles(CliContext context)
+    {
+        var models = new Option<string>("--models") { Description = "The repository's models folder (catalog.json beside a folder per style).", Required = true };
+        var only = new Option<string[]>("--only") { Description = "Neural style ids to train (default: all), e.g. --only mosaic.", AllowMultipleArgumentsPerToken = true };
+        var threads = CommandOptions.Threads();
+        var dataDir = CommandOptions.DataDirectory();
+        var command = new Command("build-styles", "Train the neural built-in styles (model.onnx, preview.jpg, catalog.json entries) from models/ID/style.jpg and models/content.")
+        {
+            models, only, threads, dataDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = CommandOptions.Resolve(context, parse.GetValue(dataDir));
+            var ids = parse.GetValue(only) ?? [];
+            var styles = ids.Length == 0 ? BuiltInStyles.All : ids.Select(BuiltInStyles.Get).ToList();
+            var directory = Path.GetFullPath(parse.GetValue(models)!);
+            var libTorch = LibTorch.DefaultDirectory(context.Environment, AppContext.BaseDirectory);
+            LibTorch.Load(libTorch);
+            foreach (var style in styles)
+            {
+                var view = new TrainCommand.TrainingView(context, quiet: false);
+                var trained = await Task.Factory.StartNew(
+                    () => BuiltInStyles.Train(directory, style, LibTorch.ResNet18Path(libTorch), Path.Combine(options.DataDirectory, "training", "built-in"), parse.GetValue(threads), view, cancellationToken),
+                    cancellationToken,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default).ConfigureAwait(false);
+                view.Finish();
+                await context.Out.WriteLineAsync($"{trained.Id}: {Path.GetRelativePath(directory, trained.ModelPath)} trained in {trained.TrainingSeconds:0} s, sha256 {trained.Sha256}").ConfigureAwait(false);
+            }
+
+            return CliApp.Ok;
+        });
+        return command;
     }
 }

@@ -190,7 +190,7 @@ internal static partial class TrainCommand
     private sealed record Registered(string Id, string Version, StyleTrainer.RunRecord Run, JsonObject Summary);
 
     /// <summary>The live progress line: rewritten in place on a terminal (stderr), a plain line every few seconds otherwise (stdout).</summary>
-    private sealed class TrainingView(CliContext context, bool quiet) : IProgress<TrainingProgress>
+    internal sealed class TrainingView(CliContext context, bool quiet) : IProgress<TrainingProgress>
     {
         private TimeSpan? lastLine;
         private bool live;

@@ -56,7 +56,8 @@ public static class StyleGallery
             var style = styles[i];
             using var styled = await StyleAsync(runner, original, style, cancellationToken).ConfigureAwait(false);
             using var inset = style.Kind == StyleKind.Neural && StyleImageOf(style) is { } path ? Image.Load<Rgb24>(path) : null;
-            Place(sheet, styled, i + 1, tileHeight, style.Id, style.Title, inset);
+            var subtitle = string.Equals(style.Title, style.Id, StringComparison.OrdinalIgnoreCase) ? $"{style.Kind} {style.Version}" : style.Title;
+            Place(sheet, styled, i + 1, tileHeight, style.Id, subtitle, inset);
             progress?.Report(style.Id);
         }
 
