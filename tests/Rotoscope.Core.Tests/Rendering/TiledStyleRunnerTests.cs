@@ -40,7 +40,9 @@ public sealed class TiledStyleRunnerTests
     // Seams: neighbouring pixels that straddle a tile border (a tile edge or the middle of an overlap) must differ no
     // more than neighbouring pixels inside the tiles (at least an overlap away from the frame edges, whose padding
     // changes a network's texture). Content alone can tip that by a few percent at the handful of border rows or
-    // columns, so the border pairs may instead differ no more than the same pairs of the untiled frame.
+    // columns, so the border pairs may instead differ no more than the same pairs of the untiled frame, give or take
+    // 5%: the trained styles' fine texture has a period of a few pixels, and each tile's instance norm shifts it a
+    // little (measured: 1.7% on mosaic 2.0.0, 2.4% on brush 2.0.0), while a seam adds a step several times that.
     [Theory]
     [InlineData("mosaic")]
     [InlineData("brush")]
@@ -74,7 +76,7 @@ public sealed class TiledStyleRunnerTests
             var within = tiled.Average(f => NeighbourDifference(f, inside, horizontal));
             var untiledAcross = untiled.Average(f => NeighbourDifference(f, borders, horizontal));
             Assert.True(
-                across <= within || across <= untiledAcross,
+                across <= within || across <= untiledAcross * 1.05,
                 $"{style}: {across:0.000} across {(horizontal ? "vertical" : "horizontal")} tile borders, {within:0.000} inside tiles, " +
                 $"{untiledAcross:0.000} at the same pixels untiled");
         }
