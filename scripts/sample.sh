@@ -18,4 +18,5 @@ b='if($sun,90,if(lt(Y,$horizon),235-Y*0.1,50+20*sin(X/5+Y/4)))'" \
     -c:v libx264 -pix_fmt yuv420p -c:a aac -movflags +faststart -y samples/hills.mp4.partial.mp4
   mv samples/hills.mp4.partial.mp4 samples/hills.mp4
 fi
-./rotoscope render samples/hills.mp4 --style "$style"
+# samples/ is this script's own folder: a result of an earlier version of the style is replaced.
+./rotoscope render samples/hills.mp4 --style "$style" --overwrite
