@@ -36,6 +36,7 @@ public sealed class StylesCommandTests : IDisposable
         Assert.Equal(0, outcome.ExitCode);
         Assert.Contains("toon", outcome.Out, StringComparison.Ordinal);
         Assert.Contains("mosaic", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("Pencil Sketch", outcome.Out, StringComparison.Ordinal);
     }
 
     [Fact]

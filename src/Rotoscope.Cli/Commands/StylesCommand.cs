@@ -44,10 +44,10 @@ internal static class StylesCommand
             }
 
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
-            var table = new Table().AddColumns("id", "version", "kind", "source", "description");
+            var table = new Table().AddColumns("id", "version", "kind", "source", "title", "description");
             foreach (var style in catalog.Styles)
             {
-                table.AddRow(Markup.Escape(style.Id), Markup.Escape(style.Version), style.Kind.ToString().ToLowerInvariant(), style.Origin == StyleOrigin.User ? "yours" : "built-in", Markup.Escape(style.Description));
+                table.AddRow(Markup.Escape(style.Id), Markup.Escape(style.Version), style.Kind.ToString().ToLowerInvariant(), style.Origin == StyleOrigin.User ? "yours" : "built-in", Markup.Escape(style.Title), Markup.Escape(style.Description));
             }
 
             console.Write(table);
