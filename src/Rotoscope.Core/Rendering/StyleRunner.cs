@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Styles;
 
@@ -82,6 +83,31 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
         finally
         {
             inferenceGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Styles one interleaved RGB image of any size (padded to the models' multiple of 4, then cropped back) and returns
+    /// the styled pixels, for stills and galleries rather than frame batches.
+    /// </summary>
+    public async Task<byte[]> StyleImageAsync(StyleChain chain, ReadOnlyMemory<byte> rgb, int width, int height, CancellationToken cancellationToken)
+    {
+        var (paddedWidth, paddedHeight) = (PixelLayout.PadToMultiple(width, 4), PixelLayout.PadToMultiple(height, 4));
+        var slot = 3 * paddedWidth * paddedHeight;
+        var buffer = ArrayPool<float>.Shared.Rent(slot);
+        var scratch = ArrayPool<float>.Shared.Rent(slot);
+        try
+        {
+            PixelLayout.HwcToPlanar(rgb.Span[..(width * height * 3)], width, height, buffer.AsSpan(0, slot), paddedWidth, paddedHeight);
+            var (styled, _) = await RunAsync(chain, buffer, scratch, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            var result = new byte[width * height * 3];
+            PixelLayout.PlanarToHwc(styled.AsSpan(0, slot), paddedWidth, paddedHeight, result, width, height);
+            return result;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+            ArrayPool<float>.Shared.Return(scratch);
         }
     }
 

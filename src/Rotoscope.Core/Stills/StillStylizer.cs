@@ -98,29 +98,12 @@ public sealed class StillStylizer(IBlobStore store, StillStores stores, StyleRun
                 return (null, $"too small to style ({width}x{height}; at least {MinimumSide}x{MinimumSide})");
             }
 
-            var (paddedWidth, paddedHeight) = (PixelLayout.PadToMultiple(width, 4), PixelLayout.PadToMultiple(height, 4));
-            var slot = 3 * paddedWidth * paddedHeight;
-            var buffer = ArrayPool<float>.Shared.Rent(slot);
-            var scratch = ArrayPool<float>.Shared.Rent(slot);
-            var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
-            try
-            {
-                PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(0, slot), paddedWidth, paddedHeight);
-                var (styled, _) = await runner.RunAsync(plan.Chain, buffer, scratch, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-                PixelLayout.PlanarToHwc(styled.AsSpan(0, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
-                var pixels = rgb.AsSpan(0, width * height * 3);
+            var pixels = await runner.StyleImageAsync(plan.Chain, image.Memory, width, height, cancellationToken).ConfigureAwait(false);
 
-                // A PNG's transparency is not styled: it goes back as it came, around the styled colours.
-                return (alpha is not null
-                    ? ImageCodec.EncodePng(pixels, alpha, width, height)
-                    : codecs.Encode(pixels, width, height, format!.Value, plan.JpegQuality), null);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(buffer);
-                ArrayPool<float>.Shared.Return(scratch);
-                ArrayPool<byte>.Shared.Return(rgb);
-            }
+            // A PNG's transparency is not styled: it goes back as it came, around the styled colours.
+            return (alpha is not null
+                ? ImageCodec.EncodePng(pixels, alpha, width, height)
+                : codecs.Encode(pixels, width, height, format!.Value, plan.JpegQuality), null);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Rendering;
 using SixLabors.ImageSharp;
@@ -76,25 +75,10 @@ public static class StyleGallery
 
     private static async Task<Image<Rgb24>> StyleAsync(StyleRunner runner, Image<Rgb24> image, StyleModel style, CancellationToken cancellationToken)
     {
-        var (width, height) = (image.Width, image.Height);
-        var pixels = new byte[width * height * 3];
+        var pixels = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(pixels);
-        var (paddedWidth, paddedHeight) = (PixelLayout.PadToMultiple(width, 4), PixelLayout.PadToMultiple(height, 4));
-        var slot = 3 * paddedWidth * paddedHeight;
-        var buffer = ArrayPool<float>.Shared.Rent(slot);
-        var scratch = ArrayPool<float>.Shared.Rent(slot);
-        try
-        {
-            PixelLayout.HwcToPlanar(pixels, width, height, buffer.AsSpan(0, slot), paddedWidth, paddedHeight);
-            var (styled, _) = await runner.RunAsync(new StyleChain([style]), buffer, scratch, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-            PixelLayout.PlanarToHwc(styled.AsSpan(0, slot), paddedWidth, paddedHeight, pixels, width, height);
-            return Image.LoadPixelData<Rgb24>(pixels, width, height);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(scratch);
-        }
+        var styled = await runner.StyleImageAsync(new StyleChain([style]), pixels, image.Width, image.Height, cancellationToken).ConfigureAwait(false);
+        return Image.LoadPixelData<Rgb24>(styled, image.Width, image.Height);
     }
 
     private static void Place(Image<Rgb24> sheet, Image<Rgb24> image, int index, int tileHeight, string id, string title, Image<Rgb24>? inset)
