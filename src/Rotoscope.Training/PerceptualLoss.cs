@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Rotoscope.Training;
 
 /// <summary>The three losses of one step, as plain numbers for progress and the record.</summary>
-public sealed record LossValues(double Total, double Style, double Content, double Variation);
+public sealed record LossValues(double Total, double Style, double Content, double Variation, double Stability = 0);
 
 /// <summary>
 /// Style (Gram matrices of ResNet18 activations, each layer's error scaled by its style Gram's energy), content

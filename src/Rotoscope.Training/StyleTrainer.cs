@@ -163,6 +163,13 @@ public sealed class StyleTrainer(TrainingJob job)
         // a random 0..15 pixels each step, such a texture no longer lines up and is penalised like any other.
         var (dy, dx) = settings.Jitter ? (random.Next(16), random.Next(16)) : (0, 0);
         var (total, values) = loss.Compute(output[.., .., dy.., dx..], batch[.., .., dy.., dx..], settings);
+        if (settings.StabilityWeight > 0)
+        {
+            var stability = Stability(network, batch, output, random, step);
+            total = total + (settings.StabilityWeight * stability);
+            values = values with { Total = total.item<float>(), Stability = stability.item<float>() };
+        }
+
         adam.zero_grad();
         total.backward();
         adam.step();
@@ -172,6 +179,23 @@ public sealed class StyleTrainer(TrainingJob job)
         }
 
         return values;
+    }
+
+    // Video asks of a per-frame network that its output move with the scene: the same picture shifted by a few
+    // pixels, with fresh sensor noise, must give the same output shifted. Texture tied to the network's own stride-4
+    // grid, or that reacts to noise, fails this and boils on video (and shows as a fine grid on stills). Mean squared
+    // difference over the interior, in units of 255, so that the weight reads like the other losses'.
+    private Tensor Stability(StyleNetwork network, Tensor batch, Tensor output, Random random, int step)
+    {
+        const int Margin = 8; // the network pads at the edges: what it sees there differs after a shift
+        var (sy, sx) = (1 + random.Next(7), 1 + random.Next(7));
+        var shifted = batch[.., .., sy.., sx..];
+        var generator = new Generator(unchecked((ulong)((job.Settings.Seed * 7_919L) + step)));
+        var noise = randn(shifted.shape, generator: generator) * 3.0;
+        var noisy = (shifted + noise.to(batch.device)).clamp(0, 255);
+        var moved = network.forward(noisy);
+        var difference = moved[.., .., Margin..^Margin, Margin..^Margin] - output[.., .., (sy + Margin)..^Margin, (sx + Margin)..^Margin];
+        return (difference / 255.0).square().mean();
     }
 
     private (string Model, string Preview, double Difference) Export(StyleNetwork network, ContentSet content)

@@ -14,6 +14,7 @@ namespace Rotoscope.Training;
 /// <param name="Channels">Base width of the network (the built-in styles use 16).</param>
 /// <param name="Blocks">Residual blocks (the built-in styles use 3).</param>
 /// <param name="Jitter">Shift the window the loss sees by a random 0..15 pixels each step (against grid textures).</param>
+/// <param name="StabilityWeight">Weight of the stability loss: a shifted, noisy copy of the input must give the same output shifted (against flicker on video).</param>
 public sealed record TrainingSettings(
     int Steps = 1200,
     int Size = 192,
@@ -25,7 +26,8 @@ public sealed record TrainingSettings(
     double LearningRate = 2e-3,
     int Channels = 16,
     int Blocks = 3,
-    bool Jitter = true)
+    bool Jitter = true,
+    double StabilityWeight = 0)
 {
     /// <summary>The side the style image is scaled to (its shorter side) before its Gram matrices are taken.</summary>
     public int StyleSize => Size * 2;
@@ -38,6 +40,7 @@ public sealed record TrainingSettings(
         Check(StyleWeight > 0 && double.IsFinite(StyleWeight), "--strength-of-style must be a positive number");
         Check(ContentWeight >= 0 && double.IsFinite(ContentWeight), "--strength-of-content must not be negative");
         Check(VariationWeight >= 0 && double.IsFinite(VariationWeight), "--smoothness must not be negative");
+        Check(StabilityWeight >= 0 && double.IsFinite(StabilityWeight), "--stability must not be negative");
         Check(Batch >= 1, "the batch must be at least 1");
         Check(LearningRate > 0, "the learning rate must be positive");
         Check(Channels >= 1 && Blocks >= 0, "the network needs at least one channel");

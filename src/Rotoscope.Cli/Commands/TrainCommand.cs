@@ -35,6 +35,7 @@ internal static partial class TrainCommand
         var size = new Option<int>("--size") { Description = $"Side of the square training crops in pixels, a multiple of 4 (default {defaults.Size}).", DefaultValueFactory = _ => defaults.Size };
         var strength = new Option<double>("--strength-of-style") { Description = $"How strongly the style is imposed over the content (default {defaults.StyleWeight}).", DefaultValueFactory = _ => defaults.StyleWeight };
         var contentStrength = new Option<double>("--strength-of-content") { Description = $"How much of the video's own detail is kept (default {defaults.ContentWeight}).", DefaultValueFactory = _ => defaults.ContentWeight };
+        var stability = new Option<double>("--stability") { Description = $"Weight of the stability loss: the output must move with the picture and ignore sensor noise, against flicker on video (default {defaults.StabilityWeight}).", DefaultValueFactory = _ => defaults.StabilityWeight };
         var smoothness = new Option<double>("--smoothness") { Description = $"Weight of the total-variation loss: higher gives flatter, cleaner areas (default {defaults.VariationWeight}).", DefaultValueFactory = _ => defaults.VariationWeight };
         var content = new Option<string?>("--content") { Description = "Folder of JPEG/PNG photographs to train on (default: the photos shipped in models/content)." };
         var seed = new Option<int>("--seed") { Description = $"Seed: the same seed, settings and images give the same network (default {defaults.Seed}).", DefaultValueFactory = _ => defaults.Seed };
@@ -54,7 +55,7 @@ internal static partial class TrainCommand
             "train",
             $"Train a style from one image and add it to your styles (the data store's catalog).\nNeeds LibTorch: scripts/training-setup.sh fetches it once (./rotoscope train runs it for you).\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            styleImage, name, title, description, license, steps, size, strength, contentStrength, smoothness, content, seed, restart, checkpointMinutes, device, threads, json, dataDir,
+            styleImage, name, title, description, license, steps, size, strength, contentStrength, smoothness, stability, content, seed, restart, checkpointMinutes, device, threads, json, dataDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -63,7 +64,7 @@ internal static partial class TrainCommand
             var id = parse.GetValue(name)!;
             var settings = new TrainingSettings(
                 Steps: parse.GetValue(steps), Size: parse.GetValue(size), StyleWeight: parse.GetValue(strength), Seed: parse.GetValue(seed),
-                ContentWeight: parse.GetValue(contentStrength), VariationWeight: parse.GetValue(smoothness));
+                ContentWeight: parse.GetValue(contentStrength), VariationWeight: parse.GetValue(smoothness), StabilityWeight: parse.GetValue(stability));
             settings.Validate();
             CheckName(id, options.ModelsDirectory);
             var stylePath = Path.GetFullPath(parse.GetValue(styleImage)!);
@@ -230,7 +231,7 @@ internal static partial class TrainCommand
         {
             var text = string.Create(
                 CultureInfo.InvariantCulture,
-                $"step {p.Step}/{p.Steps}  loss {p.Loss.Total:0.###} (style {p.Loss.Style:0.###}, content {p.Loss.Content:0.###}, tv {p.Loss.Variation:0.#})");
+                $"step {p.Step}/{p.Steps}  loss {p.Loss.Total:0.###} (style {p.Loss.Style:0.###}, content {p.Loss.Content:0.###}, tv {p.Loss.Variation:0.#}, stability {p.Loss.Stability:0.####})");
             if (p.StepsPerSecond > 0)
             {
                 text += string.Create(CultureInfo.InvariantCulture, $"  {p.StepsPerSecond:0.##} steps/s");
