@@ -36,4 +36,73 @@ public sealed class BenchCommandTests : IDisposable
         var peak = result.GetProperty("peakMemoryBytes").GetInt64();
         Assert.True(peak < 1L << 30, $"peak memory {peak / (1024 * 1024)} MiB rendering 4K");
     }
+
+    [Fact]
+    public async Task BenchFlicker_ReportsFiniteFiguresPerStyle_OnAShortClipWithANeuralStyleAndFilters()
+    {
+        var outcome = await cli.RunAsync("bench", "--flicker", "--style", "mosaic,toon,halftone", "--frames", "4", "--size", "96x64", "--json");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var result = JsonDocument.Parse(outcome.Out).RootElement;
+        Assert.Equal(96, result.GetProperty("width").GetInt32());
+        Assert.Equal(4, result.GetProperty("frames").GetInt32());
+        Assert.EndsWith("coffee.jpg", result.GetProperty("frame").GetString(), StringComparison.Ordinal);
+        var styles = result.GetProperty("styles").EnumerateArray().ToDictionary(s => s.GetProperty("style").GetString()!);
+        Assert.Equal(["mosaic", "toon", "halftone"], styles.Keys);
+        foreach (var (id, style) in styles)
+        {
+            foreach (var name in new[] { "panRatio", "noiseRatio", "detail", "inputDetail", "panChange", "inputPanChange", "noiseChange", "inputNoiseChange" })
+            {
+                var value = style.GetProperty(name).GetDouble();
+                Assert.True(double.IsFinite(value) && value > 0, $"{id}: {name} = {value}");
+            }
+
+            // The input's motion-compensated change is its sensor noise (sigma 2: about 2.3), the same for every style.
+            Assert.InRange(style.GetProperty("inputPanChange").GetDouble(), 1.8, 2.8);
+            Assert.Equal(styles["mosaic"].GetProperty("inputDetail").GetDouble(), style.GetProperty("inputDetail").GetDouble());
+        }
+
+        Assert.Equal("neural", styles["mosaic"].GetProperty("kind").GetString());
+        Assert.InRange(styles["mosaic"].GetProperty("panRatio").GetDouble(), 0.2, 10);
+        Assert.InRange(styles["toon"].GetProperty("panRatio").GetDouble(), 0.1, 1.5);
+        // Halftone's dot screen is fixed to the pixel grid: under a pan it cannot move with the scene.
+        Assert.True(styles["halftone"].GetProperty("panRatio").GetDouble() > 5, "halftone's screen moved with the scene");
+        Assert.True(styles["halftone"].GetProperty("noiseRatio").GetDouble() < 1.5, "halftone amplified static noise");
+        // Mosaic repaints the frame: its detail is its own, not the input's.
+        Assert.NotEqual(styles["mosaic"].GetProperty("inputDetail").GetDouble(), styles["mosaic"].GetProperty("detail").GetDouble());
+    }
+
+    [Fact]
+    public async Task BenchFlicker_PrintsATable_WhenRunPlain()
+    {
+        var outcome = await cli.RunAsync("bench", "--flicker", "--style", "toon|ink", "--frames", "3", "--size", "64x48");
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        Assert.Contains("pan ratio", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("noise ratio", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("input detail", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("toon|ink", outcome.Out, StringComparison.Ordinal);
+        Assert.Contains("filter|filter", outcome.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchFlicker_FailsWithOneLine_OnUsageErrorsAndABadFrame()
+    {
+        var notImage = cli.PathOf("frame.png");
+        await File.WriteAllTextAsync(notImage, "text");
+
+        var seconds = await cli.RunAsync("bench", "--flicker", "--seconds", "2");
+        var tooSmall = await cli.RunAsync("bench", "--flicker", "--size", "20x20");
+        var noFlicker = await cli.RunAsync("bench", "--frames", "4");
+        var broken = await cli.RunAsync("bench", "--flicker", "--style", "toon", "--frame", notImage);
+        var unknown = await cli.RunAsync("bench", "--flicker", "--style", "toon,toom");
+
+        Assert.Equal((2, "rotoscope: --seconds and --fps are for the render benchmark; --flicker takes --frames (see 'rotoscope --help')"), (seconds.ExitCode, seconds.Error.Trim()));
+        Assert.Equal(2, tooSmall.ExitCode);
+        Assert.Contains("20x20 window leaves too little", tooSmall.Error, StringComparison.Ordinal);
+        Assert.Equal((2, "rotoscope: --frame and --frames need --flicker (see 'rotoscope --help')"), (noFlicker.ExitCode, noFlicker.Error.Trim()));
+        Assert.Equal((1, $"rotoscope: the frame {notImage} is not a JPEG or PNG image"), (broken.ExitCode, broken.Error.Trim()));
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.StartsWith("rotoscope: unknown style 'toom'", unknown.Error.Trim(), StringComparison.Ordinal);
+    }
 }

@@ -34,6 +34,20 @@ public class HelpTests
         Assert.Empty(parsed.Errors);
     }
 
+    public static TheoryData<string> BenchExamples() => new(BenchCommand.Examples);
+
+    [Theory]
+    [MemberData(nameof(BenchExamples))]
+    public void BenchExample_ParsesWithoutErrors_WhenTakenFromHelp(string example)
+    {
+        var context = new CliContext(TextWriter.Null, TextWriter.Null, new Dictionary<string, string?>(), ErrorIsTerminal: false);
+        var root = new RootCommand { BenchCommand.Create(context) };
+
+        var parsed = root.Parse(example["rotoscope ".Length..]);
+
+        Assert.Empty(parsed.Errors);
+    }
+
     [Fact]
     public async Task RenderHelp_ListsExamples_WhenAskedForHelp()
     {

@@ -1,28 +1,58 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
+using Rotoscope.Core;
+using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Storage;
+using Rotoscope.Core.Styles;
+using Spectre.Console;
 
 namespace Rotoscope.Cli.Commands;
 
-/// <summary><c>rotoscope bench</c>: measure end-to-end render time against pure inference time, in one run.</summary>
+/// <summary>
+/// <c>rotoscope bench</c>: measure end-to-end render time against pure inference time, in one run; with
+/// <c>--flicker</c>, how much styles flicker on generated clips with known motion (<see cref="FlickerMeter"/>).
+/// </summary>
 internal static class BenchCommand
 {
+    /// <summary>Examples shown in the help (a test parses each).</summary>
+    public static readonly string[] Examples =
+    [
+        "rotoscope bench --style mosaic --size 640x360",
+        "rotoscope bench --flicker --style all",
+        "rotoscope bench --flicker --style mosaic,toon --frame photo.jpg --frames 24 --json",
+    ];
+
+    private const string FlickerSize = "320x180";
+
     public static Command Create(CliContext context)
     {
-        var style = new Option<string>("--style", "-s") { Description = "Style to benchmark.", DefaultValueFactory = _ => "mosaic" };
-        var size = new Option<string>("--size") { Description = "Frame size of the generated clip, WIDTHxHEIGHT.", DefaultValueFactory = _ => "640x360" };
+        var style = new Option<string>("--style", "-s")
+        {
+            Description = "Style to benchmark; with --flicker, a comma-separated list of styles (or chains), or 'all' for every style in the catalog.",
+            DefaultValueFactory = _ => "mosaic",
+        };
+        var size = new Option<string>("--size") { Description = $"Frame size of the generated clip, WIDTHxHEIGHT (default 640x360; with --flicker, the window: {FlickerSize}).", DefaultValueFactory = _ => "640x360" };
         var seconds = new Option<double>("--seconds") { Description = "Length of the generated clip.", DefaultValueFactory = _ => 4 };
         var fps = new Option<Rational?>("--fps") { Description = "Frame rate of the generated clip (default 30).", CustomParser = CommandOptions.ParseRate };
+        var flicker = new Option<bool>("--flicker")
+        {
+            Description = "Measure flicker instead: a slow pan and a static camera, made from one photo with sensor noise, through each style; reports the pan ratio, the noise ratio and the detail kept.",
+        };
+        var frame = new Option<string?>("--frame") { Description = "With --flicker: the photo (JPEG or PNG) the clips are made from (default: models/content/coffee.jpg)." };
+        var frames = new Option<int>("--frames") { Description = "With --flicker: frames in each clip.", DefaultValueFactory = _ => new FlickerSpec().Frames };
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var tile = CommandOptions.Tile();
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
-        var command = new Command("bench", "Render a generated clip and report pipeline efficiency (pure inference time / end-to-end time).")
+        var command = new Command("bench", $"Render a generated clip and report pipeline efficiency (pure inference time / end-to-end time), or with --flicker how much styles flicker.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            style, size, seconds, fps, device, threads, tile, json,
+            style, size, seconds, fps, flicker, frame, frames, device, threads, tile, json,
         };
         size.Validators.Add(r =>
         {
@@ -32,6 +62,27 @@ internal static class BenchCommand
             }
         });
         seconds.Validators.Add(r => { if (r.GetValueOrDefault<double>() is <= 0 or > 600) { r.AddError("--seconds must be in (0, 600]"); } });
+        frames.Validators.Add(r => { if (r.GetValueOrDefault<int>() is < 2 or > 1000) { r.AddError("--frames must be in 2..1000"); } });
+        command.Validators.Add(r =>
+        {
+            // Given on the command line, not defaulted (a command's validator sees no defaults: GetValue gives 0 or null).
+            static bool Given(Option option, System.CommandLine.Parsing.CommandResult result) => result.GetResult(option) is { Implicit: false };
+            if (r.GetValue(flicker))
+            {
+                if (Given(seconds, r) || Given(fps, r))
+                {
+                    r.AddError("--seconds and --fps are for the render benchmark; --flicker takes --frames");
+                }
+                else if (FlickerSpecOf(Given(size, r) ? ParseSize(r.GetValue(size)) : null, Given(frames, r) ? r.GetValue(frames) : new FlickerSpec().Frames).Problem is { } problem)
+                {
+                    r.AddError($"--flicker: {problem}");
+                }
+            }
+            else if (Given(frame, r) || Given(frames, r))
+            {
+                r.AddError("--frame and --frames need --flicker");
+            }
+        });
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,6 +90,12 @@ internal static class BenchCommand
             {
                 Inference = new InferenceOptions(parse.GetValue(device), parse.GetValue(threads), parse.GetValue(tile)),
             };
+            if (parse.GetValue(flicker))
+            {
+                var given = parse.GetResult(size) is { Implicit: false } ? ParseSize(parse.GetValue(size)) : null;
+                return await FlickerAsync(context, options, FlickerSpecOf(given, parse.GetValue(frames)), parse.GetValue(style)!, parse.GetValue(frame), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            }
+
             var (width, height) = ParseSize(parse.GetValue(size)!)!.Value;
             var spec = new BenchmarkSpec(parse.GetValue(style)!, width, height, parse.GetValue(fps) ?? new Rational(30, 1), parse.GetValue(seconds));
             if (!parse.GetValue(json))
@@ -66,6 +123,109 @@ internal static class BenchCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    /// <summary>Figures of one style in <c>bench --flicker</c>, as <c>--json</c> prints them.</summary>
+    internal sealed record FlickerRow(string Style, string Kind, double PanRatio, double NoiseRatio, double Detail, double InputDetail, double PanChange, double InputPanChange, double NoiseChange, double InputNoiseChange, double Seconds);
+
+    private static FlickerSpec FlickerSpecOf((int Width, int Height)? size, int frames)
+    {
+        var (width, height) = size ?? ParseSize(FlickerSize)!.Value;
+        return new FlickerSpec { Width = width, Height = height, Frames = frames };
+    }
+
+    private static async Task<int> FlickerAsync(CliContext context, RotoscopeOptions options, FlickerSpec spec, string styles, string? framePath, bool json, CancellationToken cancellationToken)
+    {
+        var catalog = StyleCatalog.Load(options.ModelsDirectory, UserStyles.DirectoryOf(options.DataDirectory));
+        var data = new LocalBlobStore(options.DataDirectory);
+        string ModelPathOf(string uri) =>
+            BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
+                ? data.PathOf(key)
+                : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
+        var references = styles.Trim() == "all"
+            ? catalog.Styles.Select(s => s.Id).Distinct(StringComparer.Ordinal).ToList()
+            : styles.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (references.Count == 0)
+        {
+            throw new RotoscopeException("--style names no style");
+        }
+
+        var chains = references.Select(r => catalog.Resolve(r, ModelPathOf)).ToList();
+        chains.ForEach(StyleCatalog.Verify);
+
+        framePath ??= Path.Combine(options.ModelsDirectory, "content", "coffee.jpg");
+        FlickerClips clips;
+        using (var photo = ReadPhoto(framePath))
+        {
+            clips = FlickerMeter.MakeClips(photo, spec);
+        }
+
+        if (!json)
+        {
+            await context.Error.WriteLineAsync($"measuring flicker of {chains.Count} style(s) on a {spec.Width}x{spec.Height} window of {Path.GetFileName(framePath)}, {spec.Frames} frames a clip…").ConfigureAwait(false);
+        }
+
+        using var runner = new StyleRunner(options.Inference);
+        var rows = new List<FlickerRow>();
+        foreach (var chain in chains)
+        {
+            var clock = Stopwatch.StartNew();
+            var figures = await FlickerMeter.MeasureAsync(clips, FlickerMeter.PerFrame(runner, chain), cancellationToken).ConfigureAwait(false);
+            rows.Add(new FlickerRow(
+                chain.Name, string.Join('|', chain.Models.Select(m => m.Kind.ToString().ToLowerInvariant())),
+                Math.Round(figures.PanRatio, 3), Math.Round(figures.NoiseRatio, 3), Math.Round(figures.Detail, 3), Math.Round(figures.InputDetail, 3),
+                Math.Round(figures.PanChange, 3), Math.Round(figures.InputPanChange, 3), Math.Round(figures.NoiseChange, 3), Math.Round(figures.InputNoiseChange, 3),
+                Math.Round(clock.Elapsed.TotalSeconds, 2)));
+        }
+
+        if (json)
+        {
+            var summary = new
+            {
+                Frame = Path.GetFullPath(framePath), spec.Width, spec.Height, spec.Frames, spec.PanX, spec.PanY, spec.NoiseSigma, spec.Margin, spec.Seed,
+                Environment.ProcessorCount, Styles = rows,
+            };
+            await context.Out.WriteLineAsync(JsonSerializer.Serialize(summary, CommandOptions.Json)).ConfigureAwait(false);
+            return CliApp.Ok;
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        var table = new Table().AddColumns("style", "kind", "pan ratio", "noise ratio", "detail", "input detail");
+        foreach (var row in rows)
+        {
+            table.AddRow(Markup.Escape(row.Style), row.Kind, Figure(row.PanRatio, "0.00"), Figure(row.NoiseRatio, "0.00"), Figure(row.Detail, "0.0"), Figure(row.InputDetail, "0.0"));
+        }
+
+        console.Write(table);
+        await context.Out.WriteLineAsync($"""
+            pan ratio    mean |out(t) - out(t-1) moved {spec.PanX},{spec.PanY} px| / the same of the input (its sensor noise, sigma {spec.NoiseSigma:0.##}): 1 = moves with the scene
+            noise ratio  mean |out(t) - out(t-1)| / mean |in(t) - in(t-1)| with a static camera and fresh sensor noise: 1 = no amplification
+            detail       mean |dx| + |dy| of the output's pan frames (the input's beside it): a low pan ratio with low detail is blur, not stability
+            """).ConfigureAwait(false);
+        return CliApp.Ok;
+    }
+
+    private static string Figure(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static RgbImage ReadPhoto(string path)
+    {
+        byte[] encoded;
+        try
+        {
+            encoded = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RotoscopeException($"cannot read the frame {path}: {e.Message}", e);
+        }
+
+        if (ImageCodec.Detect(encoded) is null)
+        {
+            throw new RotoscopeException($"the frame {path} is not a JPEG or PNG image");
+        }
+
+        using var codec = new ImageCodec();
+        return codec.Decode(encoded);
     }
 
     private static async Task<RenderResult> RenderLocally(RotoscopeOptions options, RenderRequest request, Func<PreparedRender, CancellationToken, Task<RenderResult>> follow, CancellationToken cancellationToken) =>
