@@ -28,9 +28,9 @@ public static class BuiltInStyles
     /// <summary>Every neural built-in style, in catalog order.</summary>
     public static IReadOnlyList<BuiltInStyle> All { get; } =
     [
-        new("mosaic", "2.0.0", "Mosaic", "Stained glass: saturated colour cells with dark lead lines around the shapes.",
+        new("mosaic", "3.0.0", "Mosaic", "Stained glass: saturated colour cells with dark lead lines around the shapes.",
             "procedural (a Voronoi stained-glass image drawn by the project's code), MIT", new TrainingSettings()),
-        new("brush", "2.0.0", "Brush", "Painterly: short warm and cool brush strokes over flattened colour.",
+        new("brush", "3.0.0", "Brush", "Painterly: short warm and cool brush strokes over flattened colour.",
             "procedural (oriented brush strokes drawn by the project's code), MIT", new TrainingSettings()),
     ];
 

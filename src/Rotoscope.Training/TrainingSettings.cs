@@ -27,7 +27,7 @@ public sealed record TrainingSettings(
     int Channels = 16,
     int Blocks = 3,
     bool Jitter = true,
-    double StabilityWeight = 0)
+    double StabilityWeight = 1000)
 {
     /// <summary>The side the style image is scaled to (its shorter side) before its Gram matrices are taken.</summary>
     public int StyleSize => Size * 2;

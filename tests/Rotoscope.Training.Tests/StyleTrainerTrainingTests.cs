@@ -1,3 +1,7 @@
+using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Inference;
+using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Styles;
 using Xunit.Abstractions;
 
 namespace Rotoscope.Training.Tests;
@@ -69,8 +73,36 @@ public sealed class StyleTrainerTrainingTests : IDisposable
         Assert.Contains("--restart", error.Message, StringComparison.Ordinal);
     }
 
-    private TrainingJob Job(string name, int steps, int seed = 1) =>
-        new(TrainingSetup.StyleImage, TrainingSetup.ContentDirectory, Path.Combine(root, name), TrainingSetup.ResNet18, new TrainingSettings(Steps: steps, Size: 64, Seed: seed, Batch: 1))
+    [Fact]
+    public async Task Run_WithTheStabilityLoss_GivesANetworkThatMovesWithThePicture()
+    {
+        // The same run twice but for the stability loss, measured like `bench --flicker`: on a pan, the output of the
+        // network trained without it changes more between frames (once the motion is compensated) than the other's.
+        var settings = new TrainingSettings(Steps: 60, Size: 64, Batch: 1, LearningRate: 1e-2);
+        var without = new StyleTrainer(Job("without", settings with { StabilityWeight = 0 })).Run(null, CancellationToken.None);
+        var with = new StyleTrainer(Job("with", settings with { StabilityWeight = 5000 })).Run(null, CancellationToken.None);
+
+        var clips = FlickerMeter.MakeClips(Photo(), new FlickerSpec(Width: 96, Height: 64, Frames: 4));
+        using var runner = new StyleRunner(new InferenceOptions(InferenceDevice.Cpu, 2));
+        async Task<FlickerFigures> Measure(TrainingOutcome outcome) =>
+            await FlickerMeter.MeasureAsync(clips, FlickerMeter.PerFrame(runner, new StyleChain([new StyleModel("t", "1", "t", "t", StyleKind.Neural, outcome.ModelPath, StyleCatalog.HashFile(outcome.ModelPath))])), CancellationToken.None);
+        var plain = await Measure(without);
+        var stable = await Measure(with);
+
+        output.WriteLine($"pan ratio {plain.PanRatio:0.###} -> {stable.PanRatio:0.###}, noise ratio {plain.NoiseRatio:0.###} -> {stable.NoiseRatio:0.###}, detail {plain.Detail:0.#} -> {stable.Detail:0.#}");
+        Assert.True(stable.PanChange < plain.PanChange * 0.8, $"pan change {stable.PanChange} with the stability loss, {plain.PanChange} without");
+    }
+
+    private static RgbImage Photo()
+    {
+        using var codec = new ImageCodec();
+        return codec.Decode(File.ReadAllBytes(Path.Combine(TrainingSetup.ContentDirectory, "coffee.jpg")));
+    }
+
+    private TrainingJob Job(string name, int steps, int seed = 1) => Job(name, new TrainingSettings(Steps: steps, Size: 64, Seed: seed, Batch: 1));
+
+    private TrainingJob Job(string name, TrainingSettings settings) =>
+        new(TrainingSetup.StyleImage, TrainingSetup.ContentDirectory, Path.Combine(root, name), TrainingSetup.ResNet18, settings)
         {
             Threads = 2,
         };
