@@ -48,6 +48,7 @@ public sealed class ProceduralStyleImagesTests
         var style = BuiltInStyles.Get(id);
         var path = CliRunner.RepoPath("models", id, "style.jpg");
 
+        StyleTrainer.CheckStyleImage(path, path); // what build-styles checks before it trains (no LibTorch needed)
         using var image = Image.Load<Rgb24>(path);
         Assert.InRange(Math.Min(image.Width, image.Height), 256, 512);
         Assert.InRange(new FileInfo(path).Length, 1, 200 * 1024);
