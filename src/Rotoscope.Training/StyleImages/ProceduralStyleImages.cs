@@ -51,7 +51,7 @@ public static class ProceduralStyleImages
         new("pop-art", 9, nameof(PopArt), "four panels of flat bold colour with black outlines and Ben-Day dots", PopArt.Draw),
         new("mondrian", 1, nameof(Mondrian), "white, red, blue and yellow rectangles between thick black bars", Mondrian.Draw),
         new("cubist", 7, nameof(Cubist), "overlapping shaded shards in ochre, umber and grey-blue with dark edges", Cubist.Draw),
-        new("op-art", 10, nameof(OpArt), "black, white, red and turquoise stripes bent into waves and a bulge", OpArt.Draw),
+        new("op-art", 10, nameof(OpArt), "black, white, pink and turquoise stripes bent into waves and a bulge", OpArt.Draw),
         new("tesserae", 11, nameof(Tesserae), "square stone tesserae in terracotta, ochre, slate and black with grout lines", Tesserae.Draw),
         new("neon", 13, nameof(Neon), "glowing magenta, cyan, lime and amber tubes on black", Neon.Draw),
         new("fire", 14, nameof(Fire), "turbulent flames from deep red to white-hot yellow over black", Fire.Draw),

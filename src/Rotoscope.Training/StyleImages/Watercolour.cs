@@ -36,7 +36,6 @@ internal static class Watercolour
                     }
                 }
             }
-
         }
 
         canvas.Blur(1.2);
