@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Rotoscope.Core;
 using Rotoscope.Core.Styles;
 using Rotoscope.Training.Filters;
+using Rotoscope.Training.StyleImages;
 
 namespace Rotoscope.Training;
 
@@ -25,14 +26,95 @@ public static class BuiltInStyles
     private static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web);
     private static readonly JsonSerializerOptions CatalogJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Every neural built-in style, in catalog order.</summary>
+    private const string Mate = "mate-backgrounds 1.26.0-1";
+    private const string Plasma = "plasma-workspace-wallpapers 4:5.27.5-2";
+    private const string Skimage = "python3-skimage 0.19.3-8";
+
+    /// <summary>
+    /// Every neural built-in style, in catalog order. A style is in the catalog once <c>models build-styles</c> has
+    /// trained it; until then its record and style image wait here (<see cref="IsBuilt"/>), which nothing else reads.
+    /// </summary>
     public static IReadOnlyList<BuiltInStyle> All { get; } =
     [
         new("mosaic", "3.0.0", "Mosaic", "Stained glass: saturated colour cells with dark lead lines around the shapes.",
             "procedural (a Voronoi stained-glass image drawn by the project's code), MIT", new TrainingSettings()),
         new("brush", "3.0.0", "Brush", "Painterly: short warm and cool brush strokes over flattened colour.",
             "procedural (oriented brush strokes drawn by the project's code), MIT", new TrainingSettings()),
+
+        // Painterly strokes.
+        Drawn("pointillism", "Pointillism", "Pointillist: the picture rebuilt from small dots of pure blue, green, yellow and orange on cream."),
+        Drawn("impasto", "Impasto", "Thick palette-knife daubs of vivid violet, teal, amber and red, streaked and ridged."),
+        Drawn("swirls", "Swirling Night", "Short curving strokes of deep and pale blue with yellow-white eddies, after Van Gogh's night skies."),
+        Debian("elephants", "Blue Painting", "Painterly: layered strokes of blue, teal and white with touches of dark red.",
+            "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
+        Debian("autumn", "Autumn", "Painterly: broken blocks of burnt orange and brown over peach and cream.",
+            "digital painting \"Autumn\" by RJ Quiralta, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg"),
+
+        // Washes, ink and line art.
+        Drawn("watercolour", "Watercolour", "Transparent washes of soft colour with darker pigment edges and paper grain."),
+        Drawn("sumi-e", "Sumi-e", "Black and grey ink with dry-brush streaks and soft washes on warm rice paper."),
+        Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper."),
+        Drawn("woodcut", "Woodcut", "Carved black grooves with vermilion patches on warm paper, like a two-block print."),
+        Debian("ribbons", "Monochrome Ribbons", "Black and white: high-contrast curving bands and deep shadows.",
+            "photograph \"Grey\" by Sigi Sagi, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Grey/contents/images/2560x1600.jpg"),
+
+        // Flat colour and geometry.
+        Drawn("pop-art", "Pop Art", "Flat bold yellow, pink, cyan and red with thick black outlines and Ben-Day dots."),
+        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars."),
+        Drawn("cubist", "Cubist", "Faceted angular shards in ochre, umber and grey-blue with dark edges."),
+        Drawn("op-art", "Op Art", "Hard-edged black, white, pink and turquoise stripes bending in waves."),
+        Drawn("tesserae", "Roman Mosaic", "Small square stone tiles in terracotta, ochre, slate and cream set in grout."),
+        Debian("cups", "Colour Cups", "Deep purple and magenta shadows with cyan and pink highlights in rounded shapes.",
+            "photograph \"Colorful Cups\" by Dmitri Popov, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"),
+        Debian("folds", "Violet Folds", "Smooth faceted planes of violet and electric blue with thin bright edges.",
+            "digital artwork \"Shell\" by Lucas Andrade, CC-BY-SA-4.0 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Shell/contents/images/5120x2880.jpg"),
+
+        // Light on black.
+        Drawn("neon", "Neon", "Glowing magenta, cyan, lime and amber lines on a near-black ground."),
+        Drawn("fire", "Fire", "Flickering flames from deep red through orange to white-hot yellow, on black."),
+        Debian("deep-field", "Deep Field", "Near-black with scattered specks of coloured light, like a starry sky.",
+            "Hubble eXtreme Deep Field photograph, NASA, public domain (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/hubble_deep_field.jpg"),
+
+        // Textures.
+        Drawn("caustics", "Caustics", "Deep teal water crossed by a bright network of rippling caustic light."),
+        Drawn("marble", "Marble", "Polished white stone with grey and golden veins."),
+        Drawn("dunes", "Dunes", "Warm sand tones with wind-ripple stripes and grain."),
+        Drawn("paper", "Handmade Paper", "A pale cream paper texture with fine fibres over a softened picture.", new TrainingSettings(StyleWeight: 2.0)),
+        Debian("gravel", "Gravel", "Grey stony texture of small lit and shaded pebbles.",
+            "photograph of gravel from CC0Textures (Gravel04), CC0 (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/gravel.png"),
+        Debian("moss", "Moss", "Dark green: star-shaped sprigs of bright green over near-black.",
+            "photograph \"One Stands Out\" by Risto Saukonpää, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/OneStandsOut/contents/images/2560x1600.jpg"),
+        Debian("petals", "Petals", "Glowing orange and red in soft, smooth gradients.",
+            "photograph \"FreshFlower\" by Jens Ansorg (2005), GPL-2+", Mate, "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"),
+        Debian("retina", "Red Veins", "Warm orange-red with branching dark red veins.",
+            "fundus photograph by Mikael Häggström, CC0 (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/retina.jpg"),
     ];
+
+    /// <summary>
+    /// Whether <paramref name="style"/> is trained: <c>catalog.json</c> in <paramref name="modelsDirectory"/> lists it at
+    /// its version and its model file is there.
+    /// </summary>
+    public static bool IsBuilt(string modelsDirectory, BuiltInStyle style)
+    {
+        ArgumentNullException.ThrowIfNull(style);
+        var catalogPath = Path.Combine(modelsDirectory, "catalog.json");
+        if (!File.Exists(catalogPath))
+        {
+            return false;
+        }
+
+        var entries = JsonNode.Parse(File.ReadAllText(catalogPath))?["styles"]?.AsArray() ?? [];
+        return entries.Any(e => (string?)e?["id"] == style.Id && (string?)e?["version"] == style.Version
+            && e?["file"] is JsonValue file && File.Exists(Path.Combine(modelsDirectory, (string)file!)));
+    }
+
+    // A style whose image our own code draws (StyleImages/, `models draw-styles`).
+    private static BuiltInStyle Drawn(string id, string title, string description, TrainingSettings? settings = null) =>
+        new(id, "1.0.0", title, description, ProceduralStyleImages.Get(id).Source, settings ?? new TrainingSettings());
+
+    // A style whose image is a picture from a Debian 12 package, cropped and scaled by scripts/debian-style-images.sh.
+    private static BuiltInStyle Debian(string id, string title, string description, string work, string package, string file) =>
+        new(id, "1.0.0", title, description, $"{work}; Debian package {package}, {file}, a square crop scaled to 512 px by scripts/debian-style-images.sh", new TrainingSettings());
 
     /// <summary>The built-in style <paramref name="id"/>, or one line naming the ones there are.</summary>
     public static BuiltInStyle Get(string id) =>
