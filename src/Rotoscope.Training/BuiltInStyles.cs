@@ -11,7 +11,8 @@ namespace Rotoscope.Training;
 /// <summary>A neural style shipped in models/: trained by <see cref="StyleTrainer"/> from <c>models/ID/style.jpg</c>.</summary>
 /// <param name="Version">Raised whenever the recipe or the style image changes what the model draws.</param>
 /// <param name="StyleImageSource">Where the style image comes from and under what licence.</param>
-public sealed record BuiltInStyle(string Id, string Version, string Title, string Description, string StyleImageSource, TrainingSettings Settings);
+/// <param name="License">The catalog entry's licence: a model learnt from someone's picture carries that picture's terms.</param>
+public sealed record BuiltInStyle(string Id, string Version, string Title, string Description, string StyleImageSource, TrainingSettings Settings, string License = "MIT");
 
 /// <summary>What <see cref="BuiltInStyles.Train"/> wrote for one style.</summary>
 public sealed record TrainedBuiltIn(string Id, string ModelPath, string Sha256, double TrainingSeconds);
@@ -114,7 +115,7 @@ public static class BuiltInStyles
 
     // A style whose image is a picture from a Debian 12 package, cropped and scaled by scripts/debian-style-images.sh.
     private static BuiltInStyle Debian(string id, string title, string description, string work, string package, string file) =>
-        new(id, "1.0.0", title, description, $"{work}; Debian package {package}, {file}, a square crop scaled to 512 px by scripts/debian-style-images.sh", new TrainingSettings());
+        new(id, "1.0.0", title, description, $"{work}; Debian package {package}, {file}, a square crop scaled to 512 px by scripts/debian-style-images.sh", new TrainingSettings(), $"style image: {work}");
 
     /// <summary>The built-in style <paramref name="id"/>, or one line naming the ones there are.</summary>
     public static BuiltInStyle Get(string id) =>
@@ -160,7 +161,7 @@ public static class BuiltInStyles
             ["file"] = $"{style.Id}/model.onnx",
             ["sha256"] = sha256,
             ["preview"] = $"{style.Id}/preview.jpg",
-            ["license"] = "MIT",
+            ["license"] = style.License,
             ["made"] = new JsonObject
             {
                 ["builder"] = "rotoscope models build-styles (src/Rotoscope.Training/BuiltInStyles.cs)",

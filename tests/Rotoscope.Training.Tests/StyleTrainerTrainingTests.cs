@@ -77,10 +77,11 @@ public sealed class StyleTrainerTrainingTests : IDisposable
     public async Task Run_WithTheStabilityLoss_GivesANetworkThatMovesWithThePicture()
     {
         // The same run twice but for the stability loss, measured like `bench --flicker`: on a pan, the output of the
-        // network trained without it changes more between frames (once the motion is compensated) than the other's.
-        var settings = new TrainingSettings(Steps: 60, Size: 64, Batch: 1, LearningRate: 1e-2);
+        // network trained without it changes more between frames (once the motion is compensated) than the other's,
+        // for the detail it draws (a flat grey output would be perfectly stable: blur must not count).
+        var settings = new TrainingSettings(Steps: 60, Size: 64, Batch: 1);
         var without = new StyleTrainer(Job("without", settings with { StabilityWeight = 0 })).Run(null, CancellationToken.None);
-        var with = new StyleTrainer(Job("with", settings with { StabilityWeight = 5000 })).Run(null, CancellationToken.None);
+        var with = new StyleTrainer(Job("with", settings)).Run(null, CancellationToken.None);
 
         var clips = FlickerMeter.MakeClips(Photo(), new FlickerSpec(Width: 96, Height: 64, Frames: 4));
         using var runner = new StyleRunner(new InferenceOptions(InferenceDevice.Cpu, 2));
@@ -90,7 +91,8 @@ public sealed class StyleTrainerTrainingTests : IDisposable
         var stable = await Measure(with);
 
         output.WriteLine($"pan ratio {plain.PanRatio:0.###} -> {stable.PanRatio:0.###}, noise ratio {plain.NoiseRatio:0.###} -> {stable.NoiseRatio:0.###}, detail {plain.Detail:0.#} -> {stable.Detail:0.#}");
-        Assert.True(stable.PanChange < plain.PanChange * 0.8, $"pan change {stable.PanChange} with the stability loss, {plain.PanChange} without");
+        Assert.True(settings.StabilityWeight > 0, "the stability loss is on by default");
+        Assert.True(stable.PanChange / stable.Detail < 0.9 * plain.PanChange / plain.Detail, $"pan change per detail {stable.PanChange / stable.Detail} with the stability loss, {plain.PanChange / plain.Detail} without");
     }
 
     private static RgbImage Photo()
