@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 
 namespace Rotoscope.Core.Styles;
 
@@ -9,23 +10,27 @@ namespace Rotoscope.Core.Styles;
 /// </summary>
 public sealed record StyleAdjustment(double Strength = 1, bool KeepColors = false)
 {
-    /// <summary>The style as it comes: no blend, the style's own colours.</summary>
-    public static readonly StyleAdjustment None = new();
-
-    /// <summary>From 0 (the original frame) to 1 (all style); an adjustment with any other value cannot be made.</summary>
-    public double Strength { get; } = IsValidStrength(Strength) ? Strength : throw new ArgumentOutOfRangeException(nameof(Strength), Strength, "strength must be a number from 0 to 1");
-
     private const float RedLuma = 0.299f;
     private const float GreenLuma = 0.587f;
     private const float BlueLuma = 0.114f;
 
+    /// <summary>The style as it comes: no blend, the style's own colours.</summary>
+    public static readonly StyleAdjustment None = new();
+
+    /// <summary>From 0 (the original frame) to 1 (all style); an adjustment with any other value cannot be made.</summary>
+    /// <remarks>Adding 0.0 turns -0 into 0, so one strength has one <see cref="Key"/>.</remarks>
+    public double Strength { get; } = IsValidStrength(Strength) ? Strength + 0.0 : throw new ArgumentOutOfRangeException(nameof(Strength), Strength, "strength must be a number from 0 to 1");
+
     /// <summary>True when the output is the chain's output as it is.</summary>
+    [JsonIgnore]
     public bool IsNone => Strength == 1 && !KeepColors;
 
     /// <summary>How the adjustment enters hashes (styled-frame folders, render ids); invariant culture, round-trippable.</summary>
+    [JsonIgnore]
     public string Key => $"strength={Strength.ToString("R", CultureInfo.InvariantCulture)}{(KeepColors ? ",keep-colors" : "")}";
 
     /// <summary>For people, e.g. <c>strength 0.5, original colours</c>; empty when <see cref="IsNone"/>.</summary>
+    [JsonIgnore]
     public string Description => string.Join(", ", new[]
     {
         Strength == 1 ? null : $"strength {Strength.ToString(CultureInfo.InvariantCulture)}",
