@@ -204,6 +204,27 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task Render_OnAWorker_AppliesStrengthAndKeptColours_AsARenderOfThisMachineDoes()
+    {
+        var clip = cli.MakeClip("adjusted.mp4", 96, 64, 10, 1, audio: false);
+        string[] adjusted = ["--style", "mosaic", "--strength", "0.4", "--keep-colors"];
+        Start("worker", "--concurrency", "1");
+
+        var fleet = await cli.RunAsync(["render", clip, .. adjusted, "--fleet", "--output", cli.PathOf("fleet.mp4"), "--json"]);
+        // Here, in a store of its own: nothing styled on the worker is reused.
+        var local = await cli.RunAsync(["render", clip, .. adjusted, "--output", cli.PathOf("local.mp4"), "--data-dir", cli.PathOf("local-data")]);
+        var plain = await cli.RunAsync("render", clip, "--style", "mosaic", "--output", cli.PathOf("plain.mp4"), "--data-dir", cli.PathOf("local-data"));
+
+        Assert.True(fleet.ExitCode == 0, fleet.Error);
+        Assert.True(local.ExitCode == 0 && plain.ExitCode == 0, local.Error + plain.Error);
+        var summary = JsonDocument.Parse(fleet.Out).RootElement;
+        Assert.Equal((0.4, true), (summary.GetProperty("strength").GetDouble(), summary.GetProperty("keepColors").GetBoolean()));
+        var frames = FrameHashes(cli.PathOf("fleet.mp4"));
+        Assert.Equal(FrameHashes(cli.PathOf("local.mp4")), frames);
+        Assert.NotEqual(FrameHashes(cli.PathOf("plain.mp4")), frames);
+    }
+
+    [Fact]
     public async Task Stylize_OnAWorker_StylesEveryImage_AndSkipsThemAllTheSecondTime()
     {
         var input = cli.PathOf("stills");

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
+using Rotoscope.Core.Styles;
 
 namespace Rotoscope.Cli.Commands;
 
@@ -49,6 +51,22 @@ internal static class CommandOptions
         return tile;
     }
 
+    public static Option<double> Strength() => new("--strength")
+    {
+        Description = "How much of the style, 0 to 1: 1 all of it (default), 0 the original, in between a blend of the two.",
+        DefaultValueFactory = _ => 1,
+        CustomParser = ParseStrength,
+    };
+
+    public static Option<bool> KeepColors() => new("--keep-colors")
+    {
+        Description = "Keep the original's colours: take only the style's brightness (luma); with --strength, blended after.",
+    };
+
+    /// <summary>What <c>--strength</c> and <c>--keep-colors</c> ask for.</summary>
+    public static StyleAdjustment Adjustment(ParseResult parse, Option<double> strength, Option<bool> keepColors) =>
+        new(parse.GetValue(strength), parse.GetValue(keepColors));
+
     public static Option<string?> DataDirectory() => new("--data-dir")
     {
         Description = "Root of the data:// store (default: $ROTOSCOPE_DATA or $XDG_DATA_HOME/rotoscope/data).",
@@ -71,6 +89,19 @@ internal static class CommandOptions
             result.AddError($"'{text}' is not a frame rate (examples: 60, 30000/1001)");
             return null;
         }
+    }
+
+    // NaN and infinities parse as doubles, so the range check is what refuses them.
+    private static double ParseStrength(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && StyleAdjustment.IsValidStrength(value))
+        {
+            return value;
+        }
+
+        result.AddError($"--strength must be a number from 0 to 1 (got '{text}')");
+        return 1;
     }
 
     public static RotoscopeOptions Resolve(CliContext context, string? dataDirectory)

@@ -8,6 +8,7 @@ using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
 using Rotoscope.Core.Review;
+using Rotoscope.Core.Styles;
 
 namespace Rotoscope.Cli.Commands;
 
@@ -20,6 +21,7 @@ internal static class RenderCommand
         "rotoscope render drone.mp4 --style toon",
         "rotoscope render drone.mp4 --style mosaic --output out/styled.mp4 --fps 60 --json",
         "rotoscope render drone.mp4 --style \"posterize|ink\" --frame-format Png",
+        "rotoscope render drone.mp4 --style mosaic --strength 0.6 --keep-colors",
         "rotoscope render data://videos/drone.mp4 --style mosaic@2.0.0 --device auto",
         "rotoscope render drone.mp4 --style mosaic --review dropbox+review://Reviews/ --publish-to s3+archive://published/",
     ];
@@ -39,6 +41,8 @@ internal static class RenderCommand
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var tile = CommandOptions.Tile();
+        var strength = CommandOptions.Strength();
+        var keepColors = CommandOptions.KeepColors();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing output that is not this render's result (refused otherwise)." };
         var allowDamaged = new Option<bool>("--allow-damaged") { Description = "Render what decodes of a truncated or damaged input instead of failing (the summary says so)." };
@@ -55,7 +59,7 @@ internal static class RenderCommand
 
         var command = new Command("render", $"Stylize a video: same fps, size, duration and audio as the input.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, fleet, detach, overwrite, allowDamaged, review, publishTo,
+            input, style, strength, keepColors, output, fps, batchSize, frameFormat, device, threads, tile, json, dataDir, frameStore, fleet, detach, overwrite, allowDamaged, review, publishTo,
         };
         batchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) { r.AddError("--batch-size must be at least 1"); } });
 
@@ -76,6 +80,7 @@ internal static class RenderCommand
                 Overwrite = parse.GetValue(overwrite),
                 AllowDamaged = parse.GetValue(allowDamaged),
                 Device = parse.GetValue(device),
+                Adjustment = CommandOptions.Adjustment(parse, strength, keepColors),
             };
             var asJson = parse.GetValue(json);
             var reviewRoot = parse.GetValue(review);
@@ -146,14 +151,15 @@ internal static class RenderCommand
                 }
 
                 var r = result.Result;
+                var adjusted = new StyleAdjustment(r.Strength, r.KeepColors) is { IsNone: false } adjustment ? $", {adjustment.Description}" : "";
                 if (r.AlreadyRendered)
                 {
-                    await context.Out.WriteLineAsync($"{r.Output}: already rendered (render {r.RenderId}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps); nothing to do").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"{r.Output}: already rendered (render {r.RenderId}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps{adjusted}); nothing to do").ConfigureAwait(false);
                 }
                 else
                 {
                     var reused = r.FramesReused > 0 ? $", {r.FramesReused} frames reused" : "";
-                    await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"{r.Output}: {r.Frames} frames, {r.Width}x{r.Height} at {r.Fps} fps, {r.Seconds:0.##} s{(r.HasAudio ? " with audio" : "")}{adjusted} — rendered in {r.ElapsedSeconds:0.#} s ({r.FramesPerSecond:0.#} frames/s{reused})").ConfigureAwait(false);
                 }
 
                 if (reviewed is not null)

@@ -4,6 +4,7 @@ using Rotoscope.Core;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Jobs;
 using Rotoscope.Core.Stills;
+using Rotoscope.Core.Styles;
 using Spectre.Console;
 
 namespace Rotoscope.Cli.Commands;
@@ -38,6 +39,8 @@ internal static class StylizeCommand
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var tile = CommandOptions.Tile();
+        var strength = CommandOptions.Strength();
+        var keepColors = CommandOptions.KeepColors();
         var json = new Option<bool>("--json") { Description = "Print only a JSON summary on stdout." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace outputs that exist and were not made by this stylize (refused otherwise)." };
         var dataDir = CommandOptions.DataDirectory();
@@ -51,7 +54,7 @@ internal static class StylizeCommand
 
         var command = new Command("stylize", $"Style images: every JPEG and PNG under INPUT, written under --output with the same name, format and size. Run it again to do only what is missing.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            input, style, output, batchSize, quality, device, threads, tile, json, overwrite, dataDir, frameStore, fleet, detach,
+            input, style, strength, keepColors, output, batchSize, quality, device, threads, tile, json, overwrite, dataDir, frameStore, fleet, detach,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -74,6 +77,7 @@ internal static class StylizeCommand
                 JpegQuality = parse.GetValue(quality),
                 Overwrite = parse.GetValue(overwrite),
                 Device = parse.GetValue(device),
+                Adjustment = CommandOptions.Adjustment(parse, strength, keepColors),
             };
             var asJson = parse.GetValue(json);
             var postgres = onFleet ? WorkerCommand.ConnectionOf(context, parse.GetValue(fleet)) : null;
@@ -110,7 +114,7 @@ internal static class StylizeCommand
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(new
                 {
                     result.JobId, result.Input, result.Output, result.Images, result.Styled, result.Skipped, Failed = result.Failed.Count,
-                    Failures = result.Failed, result.NotImages, result.ElapsedSeconds, result.ImagesPerSecond, result.Styles, run.Notes,
+                    Failures = result.Failed, result.NotImages, result.ElapsedSeconds, result.ImagesPerSecond, result.Styles, result.Strength, result.KeepColors, run.Notes,
                 }, CommandOptions.Json)).ConfigureAwait(false);
             }
             else
@@ -127,7 +131,8 @@ internal static class StylizeCommand
 
                 var skipped = result.Skipped > 0 ? $", {result.Skipped} already done" : "";
                 var failed = result.Failed.Count > 0 ? $", {result.Failed.Count} failed" : "";
-                await context.Out.WriteLineAsync($"{result.Output}: {result.Styled} of {result.Images} images styled{skipped}{failed} in {result.ElapsedSeconds:0.#} s ({result.ImagesPerSecond:0.#} images/s)").ConfigureAwait(false);
+                var adjusted = new StyleAdjustment(result.Strength, result.KeepColors) is { IsNone: false } adjustment ? $" ({adjustment.Description})" : "";
+                await context.Out.WriteLineAsync($"{result.Output}: {result.Styled} of {result.Images} images styled{adjusted}{skipped}{failed} in {result.ElapsedSeconds:0.#} s ({result.ImagesPerSecond:0.#} images/s)").ConfigureAwait(false);
             }
 
             if (result.Failed.Count > 0)

@@ -56,12 +56,14 @@ internal static class WatchCommand
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var tile = CommandOptions.Tile();
+        var strength = CommandOptions.Strength();
+        var keepColors = CommandOptions.KeepColors();
         var frameStore = new Option<string?>("--store") { Description = "The frame store (default data://); on a fleet, the one its workers use. What the watch has seen is kept there, under watches/." };
         var dataDir = CommandOptions.DataDirectory();
         var json = new Option<bool>("--json") { Description = "Print JSON: what each pass did (an array with --once, one object a line otherwise)." };
         var command = new Command("watch", $"Render each new video of a folder once (by content: a renamed or copied file is not rendered again, a changed one is), here or on a fleet.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            source, style, output, interval, settle, once, fleet, list, remove, fps, batchSize, frameFormat, allowDamaged, device, threads, tile, frameStore, dataDir, json,
+            source, style, strength, keepColors, output, interval, settle, once, fleet, list, remove, fps, batchSize, frameFormat, allowDamaged, device, threads, tile, frameStore, dataDir, json,
         };
         command.Validators.Add(r =>
         {
@@ -97,6 +99,7 @@ internal static class WatchCommand
                     Device = parse.GetValue(device),
                     AllowDamaged = parse.GetValue(allowDamaged),
                     Settle = parse.GetValue(settle) ?? WatchDefinition.DefaultSettle,
+                    Adjustment = CommandOptions.Adjustment(parse, strength, keepColors),
                 }
                 : null;
             var asJson = parse.GetValue(json);

@@ -6,6 +6,7 @@ using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Rendering;
 using Rotoscope.Core.Storage;
+using Rotoscope.Core.Styles;
 
 namespace Rotoscope.Core.Jobs;
 
@@ -35,13 +36,16 @@ public sealed record WatchDefinition(string Source, string Style, string Output)
     /// <summary>The time between the two looks that must agree before a file is rendered.</summary>
     public TimeSpan Settle { get; init; } = DefaultSettle;
 
+    /// <summary>How much of the style reaches the outputs, and whether the originals' colours are kept.</summary>
+    public StyleAdjustment Adjustment { get; init; } = StyleAdjustment.None;
+
     /// <summary>
-    /// Derived from what is watched, the style and where outputs go, so that registering the same watch again is the
-    /// same watch (with its memory of what it rendered).
+    /// Derived from what is watched, the style (with its adjustment, unless none: earlier watches keep their ids) and
+    /// where outputs go, so that registering the same watch again is the same watch (with its memory of what it rendered).
     /// </summary>
     [JsonIgnore]
     public string Id =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{FolderIdentity(Source)}|{Style}|{FolderIdentity(Output)}")))[..16];
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{FolderIdentity(Source)}|{Style}{(Adjustment.IsNone ? "" : $"~{Adjustment.Key}")}|{FolderIdentity(Output)}")))[..16];
 
     /// <summary>The request that renders <paramref name="input"/> into <paramref name="outputFolder"/>.</summary>
     public RenderRequest RequestFor(string input, string outputFolder, bool overwrite) => new(input, Style)
@@ -53,6 +57,7 @@ public sealed record WatchDefinition(string Source, string Style, string Output)
         Device = Device,
         AllowDamaged = AllowDamaged,
         Overwrite = overwrite,
+        Adjustment = Adjustment,
     };
 
     /// <summary>One spelling of a folder for every spelling of it (a full path; Dropbox in lower case), with one trailing slash.</summary>

@@ -179,7 +179,11 @@ public sealed class RenderJobs(IBlobStore store, LocalBlobStore data, FrameSplit
             Styles: plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256)).ToList(),
             StageSeconds: tracker.StageSeconds(),
             OutputSha256: outputSha256,
-            InputDamage: manifest.Damage);
+            InputDamage: manifest.Damage)
+        {
+            Strength = plan.Adjustment.Strength,
+            KeepColors = plan.Adjustment.KeepColors,
+        };
         await store.WriteJsonAsync(plan.ResultKey, result, cancellationToken).ConfigureAwait(false);
         tracker.Complete(result);
     }

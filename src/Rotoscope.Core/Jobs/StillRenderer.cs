@@ -123,7 +123,11 @@ public static class StillRenderer
             work.NotImages,
             Math.Round(progress.Elapsed.TotalSeconds, 3),
             Math.Round(styled / Math.Max(progress.Elapsed.TotalSeconds, 1e-6), 3),
-            [.. plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256))]);
+            [.. plan.Styles.Select(s => new RenderedStyle(s.Id, s.Version, s.Sha256))])
+        {
+            Strength = plan.Adjustment.Strength,
+            KeepColors = plan.Adjustment.KeepColors,
+        };
         return new StillRun(plan.JobId, result, 0, runner.Notes.ToList());
     }
 

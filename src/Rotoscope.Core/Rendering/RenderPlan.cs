@@ -40,6 +40,9 @@ public sealed record RenderPlan(
     /// <summary>Where the render asked its models to run: on a fleet, it picks the workers (GPU or CPU) that take its jobs.</summary>
     public Inference.InferenceDevice Device { get; init; } = Inference.InferenceDevice.Cpu;
 
+    /// <summary>Strength and colours of the chain's output (plans written before it existed read as none).</summary>
+    public StyleAdjustment Adjustment { get; init; } = StyleAdjustment.None;
+
     /// <summary>
     /// The input's copy in the frame store (<c>cache/inputs/SHA256.ext</c>) for a render whose split may run on another
     /// machine (a fleet): a worker without <see cref="InputPath"/> fetches it from there. Null for a render of this machine.
@@ -61,8 +64,8 @@ public sealed record RenderPlan(
     /// <summary>Frame height as the models see it.</summary>
     public int ModelHeight => PixelLayout.PadToMultiple(Height, 4);
 
-    /// <summary>The style chain.</summary>
-    public StyleChain Chain => new(Styles);
+    /// <summary>The style chain, with its adjustment.</summary>
+    public StyleChain Chain => new(Styles) { Adjustment = Adjustment };
 
     /// <summary>Where split frames, the audio and the split manifest live.</summary>
     public BlobKey FramesPrefix => BlobKey.Parse($"frames/{SplitKey}");

@@ -46,7 +46,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             throw new RotoscopeException($"input not found: {request.Input}");
         }
 
-        var chain = catalog.Resolve(request.Style, ModelPathOf);
+        var chain = catalog.Resolve(request.Style, ModelPathOf) with { Adjustment = request.Adjustment };
         StyleCatalog.Verify(chain);
 
         // Everything that can be refused without the video is checked before a remote input is fetched.
@@ -69,6 +69,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         {
             AllowDamaged = request.AllowDamaged,
             Device = request.Device,
+            Adjustment = request.Adjustment,
         };
     }
 

@@ -58,6 +58,12 @@ public sealed record RenderResult(
 {
     /// <summary>True when the output already held exactly this render's result and nothing was done.</summary>
     public bool AlreadyRendered { get; init; }
+
+    /// <summary>How much of the style the output has (1: all of it; see <see cref="Rotoscope.Core.Styles.StyleAdjustment"/>).</summary>
+    public double Strength { get; init; } = 1;
+
+    /// <summary>True when the output keeps the input's colours and takes only the style's luma.</summary>
+    public bool KeepColors { get; init; }
 }
 
 /// <summary>One style of a finished render, exactly.</summary>

@@ -34,4 +34,7 @@ public sealed record RenderRequest(string Input, string Style)
 
     /// <summary>Where its models should run; on a fleet, which workers take its jobs.</summary>
     public Inference.InferenceDevice Device { get; init; } = Inference.InferenceDevice.Cpu;
+
+    /// <summary>How much of the style reaches the output, and whether the original's colours are kept.</summary>
+    public Styles.StyleAdjustment Adjustment { get; init; } = Styles.StyleAdjustment.None;
 }

@@ -48,13 +48,37 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     }
 
     /// <summary>
-    /// Applies the chain to <paramref name="batch"/> frames held planar (NCHW) in <paramref name="buffer"/>; returns the
-    /// array that holds the result (<paramref name="buffer"/> or <paramref name="scratch"/>: models ping-pong between them)
-    /// and the time the models ran, not counting the wait for another batch's turn.
+    /// Applies the chain to <paramref name="batch"/> frames held planar (NCHW) in <paramref name="buffer"/>, then its
+    /// adjustment against those frames; returns the array that holds the result (<paramref name="buffer"/> or
+    /// <paramref name="scratch"/>: models ping-pong between them) and the time the models ran, not counting the wait for
+    /// another batch's turn.
     /// </summary>
     public async Task<(float[] Result, TimeSpan Inference)> RunAsync(StyleChain chain, float[] buffer, float[] scratch, int batch, int height, int width, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chain);
+        if (chain.Adjustment.IsNone)
+        {
+            return await RunModelsAsync(chain, buffer, scratch, batch, height, width, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The models overwrite the input as they ping-pong, and the adjustment needs the original frames: keep a copy.
+        var length = batch * 3 * height * width;
+        var original = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            buffer.AsSpan(0, length).CopyTo(original);
+            var (result, inference) = await RunModelsAsync(chain, buffer, scratch, batch, height, width, cancellationToken).ConfigureAwait(false);
+            chain.Adjustment.Apply(result.AsSpan(0, length), original.AsSpan(0, length), height * width);
+            return (result, inference);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(original);
+        }
+    }
+
+    private async Task<(float[] Result, TimeSpan Inference)> RunModelsAsync(StyleChain chain, float[] buffer, float[] scratch, int batch, int height, int width, CancellationToken cancellationToken)
+    {
         var length = batch * 3 * height * width;
         await inferenceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();

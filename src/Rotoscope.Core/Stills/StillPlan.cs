@@ -24,11 +24,15 @@ public sealed record StillRequest(string Input, string Style, string Output)
 
     /// <summary>Its batches may run on other machines sharing a frame store elsewhere: local paths are refused then.</summary>
     public bool Shared { get; init; }
+
+    /// <summary>How much of the style reaches the output, and whether the original's colours are kept.</summary>
+    public StyleAdjustment Adjustment { get; init; } = StyleAdjustment.None;
 }
 
 /// <summary>
 /// A stylize job as every batch job reads it from the frame store: where images come from and go, and the exact chain.
-/// The id is derived from the output folder, the chain and the JPEG quality: what decides that an output is "done".
+/// The id is derived from the output folder, the chain (with its adjustment) and the JPEG quality: what decides that an
+/// output is "done".
 /// </summary>
 /// <param name="InputRoot">The folder input names are relative to (a path or a store URI).</param>
 /// <param name="OutputRoot">The folder output names are relative to.</param>
@@ -37,8 +41,11 @@ public sealed record StillPlan(string JobId, string InputRoot, string OutputRoot
     /// <summary>Images per batch job by default: small enough that progress moves, large enough that a job is worth scheduling.</summary>
     public const int DefaultBatchSize = 16;
 
-    /// <summary>The style chain.</summary>
-    public StyleChain Chain => new(Styles);
+    /// <summary>Strength and colours of the chain's output (plans written before it existed read as none).</summary>
+    public StyleAdjustment Adjustment { get; init; } = StyleAdjustment.None;
+
+    /// <summary>The style chain, with its adjustment.</summary>
+    public StyleChain Chain => new(Styles) { Adjustment = Adjustment };
 
     /// <summary>Where this job's plan, batches, their results and the manifest live in the frame store.</summary>
     public static BlobKey PrefixOf(string jobId) => BlobKey.Parse($"stills/{jobId}");
@@ -98,4 +105,11 @@ public sealed record StillResult(
     IReadOnlyList<string> NotImages,
     double ElapsedSeconds,
     double ImagesPerSecond,
-    IReadOnlyList<Rendering.RenderedStyle> Styles);
+    IReadOnlyList<Rendering.RenderedStyle> Styles)
+{
+    /// <summary>How much of the style the outputs have (1: all of it).</summary>
+    public double Strength { get; init; } = 1;
+
+    /// <summary>True when the outputs keep the inputs' colours and take only the style's luma.</summary>
+    public bool KeepColors { get; init; }
+}

@@ -25,14 +25,14 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
         }
 
         var selection = await SelectAsync(request.Input, cancellationToken).ConfigureAwait(false);
-        var chain = catalog.Resolve(request.Style, ModelPathOf);
+        var chain = catalog.Resolve(request.Style, ModelPathOf) with { Adjustment = request.Adjustment };
         StyleCatalog.Verify(chain);
 
         var (outputRoot, excluded) = CheckOutput(request, selection);
         var inputIdentity = StillStores.IdentityOf(selection.Root);
         var outputIdentity = StillStores.IdentityOf(outputRoot);
         var jobId = ShortHash($"{outputIdentity}|{chain.Hash}|q{request.JpegQuality}");
-        var plan = new StillPlan(jobId, selection.Root, outputRoot, chain.Models, request.JpegQuality, request.Device);
+        var plan = new StillPlan(jobId, selection.Root, outputRoot, chain.Models, request.JpegQuality, request.Device) { Adjustment = request.Adjustment };
 
         // An input's version names where it came from too: the same name from another folder is another image.
         var source = ShortHash(inputIdentity)[..8];
