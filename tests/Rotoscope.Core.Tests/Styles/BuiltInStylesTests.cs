@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Styles;
@@ -32,6 +33,32 @@ public sealed class BuiltInStylesTests
         {
             StyleCatalog.Verify(new StyleChain([style]));
             Assert.True(style.PreviewPath is not null && File.Exists(style.PreviewPath), $"{style.Id} has no preview");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StyleIds))]
+    public void CatalogEntry_IsComplete_ForEveryBuiltInStyle(string id)
+    {
+        // What `rotoscope styles` shows and what redistributing the model needs: a title, a one-line description, a
+        // licence, a preview, a version, and how it was made (for a neural style: its style image and that image's source).
+        var models = Path.Combine(OnnxRuntimeFixture.RepoRoot(), "models");
+        var entry = JsonNode.Parse(File.ReadAllText(Path.Combine(models, "catalog.json")))!["styles"]!.AsArray().Single(s => (string?)s!["id"] == id)!;
+        string Text(JsonNode? node) => ((string?)node ?? string.Empty).Trim();
+
+        foreach (var field in new[] { "version", "title", "description", "license", "preview" })
+        {
+            Assert.False(Text(entry[field]).Length == 0, $"{id} has no {field}");
+        }
+
+        Assert.DoesNotContain('\n', Text(entry["description"]));
+        Assert.True(File.Exists(Path.Combine(models, Text(entry["preview"]))), $"{id}'s preview is missing");
+        var made = entry["made"];
+        Assert.False(Text(made?["builder"]).Length == 0, $"{id} does not say how it was made");
+        if ((string?)entry["kind"] == "neural")
+        {
+            Assert.True(File.Exists(Path.Combine(models, Text(made!["styleImage"]))), $"{id}'s style image is missing");
+            Assert.False(Text(made["styleImageSource"]).Length == 0, $"{id} does not say where its style image comes from");
         }
     }
 
