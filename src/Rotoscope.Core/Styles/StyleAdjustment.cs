@@ -69,11 +69,16 @@ public sealed record StyleAdjustment(double Strength = 1, bool KeepColors = fals
                 var (r, g, b) = (sr[i], sg[i], sb[i]);
                 if (KeepColors)
                 {
-                    // Only luma changes, so each channel moves by the luma difference (Y is a weighted sum with
-                    // weights adding up to 1, and Cb and Cr weights add up to 0): the original's Cb and Cr stay. The
-                    // styled luma is that of the pixels the output would show (clamped).
-                    var delta = Luma(Math.Clamp(r, 0, 255), Math.Clamp(g, 0, 255), Math.Clamp(b, 0, 255)) - Luma(ir[i], ig[i], ib[i]);
-                    (r, g, b) = (Math.Clamp(ir[i] + delta, 0, 255), Math.Clamp(ig[i] + delta, 0, 255), Math.Clamp(ib[i] + delta, 0, 255));
+                    // The styled luma with the original's colour: each channel is that luma plus the original's
+                    // offset from its own luma (the offsets weigh to 0 in Y, so Y is exact and Cb/Cr are the
+                    // original's). Where that leaves 0..255, the offsets shrink together just enough to fit: the
+                    // pixel keeps its brightness and hue and loses only saturation (clamping channels one by one
+                    // would shift both).
+                    var luma = Luma(Math.Clamp(r, 0, 255), Math.Clamp(g, 0, 255), Math.Clamp(b, 0, 255));
+                    var own = Luma(ir[i], ig[i], ib[i]);
+                    var (cr, cg, cb) = (ir[i] - own, ig[i] - own, ib[i] - own);
+                    var fit = MathF.Min(1, MathF.Min(Fit(luma, cr), MathF.Min(Fit(luma, cg), Fit(luma, cb))));
+                    (r, g, b) = (luma + (fit * cr), luma + (fit * cg), luma + (fit * cb));
                 }
 
                 sr[i] = (strength * r) + (rest * ir[i]);
@@ -82,6 +87,10 @@ public sealed record StyleAdjustment(double Strength = 1, bool KeepColors = fals
             }
         }
     }
+
+    // How much of a colour offset fits around a luma before the channel leaves 0..255.
+    private static float Fit(float luma, float offset) =>
+        offset > 0 ? (255 - luma) / offset : offset < 0 ? luma / -offset : 1;
 
     /// <summary>BT.601 luma of an RGB pixel (0..255).</summary>
     public static float Luma(float red, float green, float blue) => (RedLuma * red) + (GreenLuma * green) + (BlueLuma * blue);

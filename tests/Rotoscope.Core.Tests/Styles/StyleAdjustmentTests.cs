@@ -101,6 +101,22 @@ public sealed class StyleAdjustmentTests
     }
 
     [Fact]
+    public void Apply_KeepsTheStyledLumaAndTheHue_WhenTheColourDoesNotFitAtThatBrightness()
+    {
+        // A saturated red given a bright grey's luma: red + the full offset would pass 255. The colour fades toward
+        // grey instead of being clipped channel by channel, so the brightness is the style's and the hue still red.
+        float[] original = [200, 20, 20];
+        float[] styled = [210, 210, 210];
+
+        new StyleAdjustment(KeepColors: true).Apply(styled, original, 1);
+
+        Assert.Equal(210f, StyleAdjustment.Luma(styled[0], styled[1], styled[2]), 0.01f);
+        Assert.Equal(255f, styled[0], 0.01f);
+        Assert.Equal(styled[1], styled[2]);
+        Assert.True(styled[0] > styled[1] + 50, $"the red faded to ({styled[0]}, {styled[1]}, {styled[2]})");
+    }
+
+    [Fact]
     public void Apply_Throws_WhenTheSpansAreNotWholeFrames() =>
         Assert.Throws<ArgumentException>(() => new StyleAdjustment(0.5).Apply(new float[10], new float[10], 4));
 
