@@ -12,7 +12,7 @@ namespace Rotoscope.Training;
 /// <param name="Version">Raised whenever the recipe or the style image changes what the model draws.</param>
 /// <param name="StyleImageSource">Where the style image comes from and under what licence.</param>
 /// <param name="License">The catalog entry's licence: a model learnt from someone's picture carries that picture's terms.</param>
-public sealed record BuiltInStyle(string Id, string Version, string Title, string Description, string StyleImageSource, TrainingSettings Settings, string License = "MIT");
+public sealed record BuiltInStyle(string Id, string Version, string Title, string Description, string StyleImageSource, TrainingSettings Settings, string License = "MIT (the style image is drawn by the project's code)");
 
 /// <summary>What <see cref="BuiltInStyles.Train"/> wrote for one style.</summary>
 public sealed record TrainedBuiltIn(string Id, string ModelPath, string Sha256, double TrainingSeconds);
