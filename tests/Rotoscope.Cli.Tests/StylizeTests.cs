@@ -57,6 +57,34 @@ public sealed class StylizeTests : IDisposable
     }
 
     [Fact]
+    public async Task Stylize_TurnsAPhotoStoredSidewaysUpright_ByItsExifOrientation()
+    {
+        // A camera held sideways stores the picture turned and says so in EXIF (orientation 6: turn 90 clockwise). Our
+        // output carries no EXIF, so it must come out turned already: at strength 0 it is the photo as viewers show it.
+        var input = MakeImages("in", "stored.jpg:96x64");
+        var stored = Path.Combine(input, "stored.jpg");
+        var upright = cli.PathOf("upright.png");
+        var wrongWay = cli.PathOf("wrong-way.png");
+        Cli.Ffmpeg("ffmpeg", ["-v", "error", "-i", stored, "-vf", "transpose=clock", "-update", "1", "-y", upright]);
+        Cli.Ffmpeg("ffmpeg", ["-v", "error", "-i", stored, "-vf", "transpose=cclock", "-update", "1", "-y", wrongWay]);
+        var jpeg = File.ReadAllBytes(stored);
+        byte[] tiff = [(byte)'I', (byte)'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0];
+        byte[] exif = [0xFF, 0xE1, 0, (byte)(2 + 6 + tiff.Length), .. "Exif\0\0"u8, .. tiff];
+        File.WriteAllBytes(stored, [.. jpeg[..2], .. exif, .. jpeg[2..]]);
+
+        await RunJsonAsync(0, "stylize", input, "--style", "mosaic", "--strength", "0", "--output", cli.PathOf("out"), "--json");
+
+        using var codec = new ImageCodec();
+        using var expected = codec.Decode(File.ReadAllBytes(upright));
+        using var turnedWrong = codec.Decode(File.ReadAllBytes(wrongWay));
+        using var styled = codec.Decode(File.ReadAllBytes(cli.PathOf("out/stored.jpg")));
+        Assert.Equal((64, 96), (styled.Width, styled.Height));
+        // JPEG twice over on a sharp test card costs a few levels; turned the wrong way costs tens.
+        var (right, wrong) = (MeanDifference(expected.Pixels, styled.Pixels), MeanDifference(turnedWrong.Pixels, styled.Pixels));
+        Assert.True(right < 10 && right < wrong / 3, $"the output differs from the photo turned upright by {right:0.0} per channel, from it turned the other way by {wrong:0.0}");
+    }
+
+    [Fact]
     public async Task Stylize_SkipsEverythingTheSecondTime_AndRedoesOnlyADeletedOutput()
     {
         var input = MakeImages("in", "a.jpg", "b.jpg", "c.png");

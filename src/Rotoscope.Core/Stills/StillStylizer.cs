@@ -90,6 +90,13 @@ public sealed class StillStylizer(IBlobStore store, StillStores stores, StyleRun
             return (null, encoded.Length == 0 ? "it is empty (0 bytes)" : format is null ? "its content is neither JPEG nor PNG" : e.Message);
         }
 
+        // A phone photo stored sideways comes out upright: the output carries no EXIF to say "turn me".
+        if (format == ImageFormat.Jpeg && ExifOrientation.Upright(image, ExifOrientation.Read(encoded)) is var upright && upright != image)
+        {
+            image.Dispose();
+            image = upright;
+        }
+
         using (image)
         {
             var (width, height) = (image.Width, image.Height);
