@@ -43,8 +43,10 @@ public static class BuiltInStyles
             "procedural (oriented brush strokes drawn by the project's code), MIT", new TrainingSettings()),
 
         // Painterly strokes.
-        Drawn("pointillism", "Pointillism", "Pointillist: the picture rebuilt from small dots of pure blue, green, yellow and orange on cream."),
-        Drawn("impasto", "Impasto", "Thick palette-knife daubs of vivid violet, teal, amber and red, streaked and ridged."),
+        // Trained at the defaults the picture came out pale (the cream ground dominates the style image): kept out of the
+        // catalog until a weaker style weight is tried.
+        Drawn("pointillism", "Pointillism", "Pointillist: the picture rebuilt from small dots of pure blue, green, yellow and orange on cream.", new TrainingSettings(StyleWeight: 0.5)),
+        Drawn("impasto", "Impasto", "Thick palette-knife daubs of teal, amber and rose: the picture rebuilt from short ridged strokes."),
         Drawn("swirls", "Swirling Night", "Short curving strokes of deep and pale blue with yellow-white eddies, after Van Gogh's night skies."),
         Debian("elephants", "Blue Painting", "Painterly: layered strokes of blue, teal and white with touches of dark red.",
             "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
