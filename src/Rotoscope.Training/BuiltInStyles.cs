@@ -47,7 +47,7 @@ public static class BuiltInStyles
         // catalog until a weaker style weight is tried.
         Drawn("pointillism", "Pointillism", "Pointillist: the picture rebuilt from small dots of pure blue, green, yellow and orange on cream.", new TrainingSettings(StyleWeight: 0.5)),
         Drawn("impasto", "Impasto", "Thick palette-knife daubs of teal, amber and rose: the picture rebuilt from short ridged strokes."),
-        Drawn("swirls", "Swirling Night", "Short curving strokes of deep and pale blue with yellow-white eddies, after Van Gogh's night skies."),
+        Drawn("swirls", "Swirling Night", "Everything in blues: short curving strokes of deep and pale blue, after Van Gogh's night skies."),
         Debian("elephants", "Blue Painting", "Painterly: layered strokes of blue, teal and white with touches of dark red.",
             "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
         Debian("autumn", "Autumn", "Painterly: broken blocks of burnt orange and brown over peach and cream.",
