@@ -48,7 +48,7 @@ public static class BuiltInStyles
         Drawn("pointillism", "Pointillism", "Pointillist: the picture rebuilt from small dots of pure blue, green, yellow and orange on cream.", new TrainingSettings(StyleWeight: 0.5)),
         Drawn("impasto", "Impasto", "Thick palette-knife daubs of teal, amber and rose: the picture rebuilt from short ridged strokes."),
         Drawn("swirls", "Swirling Night", "Everything in blues: short curving strokes of deep and pale blue, after Van Gogh's night skies."),
-        Debian("elephants", "Blue Painting", "Painterly: layered strokes of blue, teal and white with touches of dark red.",
+        Debian("elephants", "Blue Painting", "A soft, pale wash of blue and grey-green over the picture, with faint brush texture.",
             "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
         Debian("autumn", "Autumn", "Painterly: broken blocks of burnt orange and brown over peach and cream.",
             "digital painting \"Autumn\" by RJ Quiralta, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg"),
