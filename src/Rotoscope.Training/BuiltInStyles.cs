@@ -51,7 +51,8 @@ public static class BuiltInStyles
         Debian("elephants", "Blue Painting", "A soft, pale wash of blue and grey-green over the picture, with faint brush texture.",
             "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
         Debian("autumn", "Autumn", "Painterly: broken blocks of burnt orange and brown over peach and cream.",
-            "digital painting \"Autumn\" by RJ Quiralta, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg"),
+            "digital painting \"Autumn\" by RJ Quiralta, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg",
+            new TrainingSettings(StyleWeight: 0.5)), // at the defaults a faded peach wash that hid the picture: held back,
 
         // Washes, ink and line art.
         Drawn("watercolour", "Watercolour", "Transparent washes of soft colour with darker pigment edges and paper grain."),
@@ -116,8 +117,8 @@ public static class BuiltInStyles
         new(id, "1.0.0", title, description, ProceduralStyleImages.Get(id).Source, settings ?? new TrainingSettings());
 
     // A style whose image is a picture from a Debian 12 package, cropped and scaled by scripts/debian-style-images.sh.
-    private static BuiltInStyle Debian(string id, string title, string description, string work, string package, string file) =>
-        new(id, "1.0.0", title, description, $"{work}; Debian package {package}, {file}, a square crop scaled to 512 px by scripts/debian-style-images.sh", new TrainingSettings(), $"style image: {work}");
+    private static BuiltInStyle Debian(string id, string title, string description, string work, string package, string file, TrainingSettings? settings = null) =>
+        new(id, "1.0.0", title, description, $"{work}; Debian package {package}, {file}, a square crop scaled to 512 px by scripts/debian-style-images.sh", settings ?? new TrainingSettings(), $"style image: {work}");
 
     /// <summary>The built-in style <paramref name="id"/>, or one line naming the ones there are.</summary>
     public static BuiltInStyle Get(string id) =>
