@@ -55,7 +55,7 @@ public static class BuiltInStyles
             new TrainingSettings(StyleWeight: 0.5)), // at the defaults a faded peach wash that hid the picture: held back,
 
         // Washes, ink and line art.
-        Drawn("watercolour", "Watercolour", "Transparent washes of soft colour with darker pigment edges and paper grain."),
+        Drawn("watercolour", "Watercolour", "Pale pastel washes on grainy paper: soft pinks and greens, the picture drawn in faded colour."),
         Drawn("sumi-e", "Sumi-e", "Black and grey ink with dry-brush streaks and soft washes on warm rice paper."),
         Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper."),
         Drawn("woodcut", "Woodcut", "Carved black grooves with vermilion patches on warm paper, like a two-block print."),
