@@ -56,7 +56,7 @@ public static class BuiltInStyles
 
         // Washes, ink and line art.
         Drawn("watercolour", "Watercolour", "Pale pastel washes on grainy paper: soft pinks and greens, the picture drawn in faded colour."),
-        Drawn("sumi-e", "Sumi-e", "Black and grey ink with dry-brush streaks and soft washes on warm rice paper."),
+        Drawn("sumi-e", "Sumi-e", "Minimal ink on rice paper: soft grey washes, with dark strokes only on the strongest lines."),
         Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper."),
         Drawn("woodcut", "Woodcut", "Carved black grooves with vermilion patches on warm paper, like a two-block print."),
         Debian("ribbons", "Monochrome Ribbons", "Black and white: high-contrast curving bands and deep shadows.",
