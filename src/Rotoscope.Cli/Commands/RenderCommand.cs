@@ -22,7 +22,7 @@ internal static class RenderCommand
         "rotoscope render drone.mp4 --style mosaic --output out/styled.mp4 --fps 60 --json",
         "rotoscope render drone.mp4 --style \"posterize|ink\" --frame-format Png",
         "rotoscope render drone.mp4 --style mosaic --strength 0.6 --keep-colors",
-        "rotoscope render data://videos/drone.mp4 --style mosaic@2.0.0 --device auto",
+        "rotoscope render data://videos/drone.mp4 --style mosaic@3.0.0 --device auto",
         "rotoscope render drone.mp4 --style mosaic --review dropbox+review://Reviews/ --publish-to s3+archive://published/",
     ];
 
