@@ -138,10 +138,6 @@ internal static class BenchCommand
     {
         var catalog = StyleCatalog.Load(options.ModelsDirectory, UserStyles.DirectoryOf(options.DataDirectory));
         var data = new LocalBlobStore(options.DataDirectory);
-        string ModelPathOf(string uri) =>
-            BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
-                ? data.PathOf(key)
-                : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
         var references = styles.Trim() == "all"
             ? catalog.Styles.Select(s => s.Id).Distinct(StringComparer.Ordinal).ToList()
             : styles.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToList();
@@ -150,7 +146,7 @@ internal static class BenchCommand
             throw new RotoscopeException("--style names no style");
         }
 
-        var chains = references.Select(r => catalog.Resolve(r, ModelPathOf)).ToList();
+        var chains = references.Select(r => catalog.Resolve(r, data.ModelPathOf)).ToList();
         chains.ForEach(StyleCatalog.Verify);
 
         framePath ??= Path.Combine(options.ModelsDirectory, "content", "coffee.jpg");

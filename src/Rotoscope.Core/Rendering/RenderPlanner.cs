@@ -46,7 +46,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
             throw new RotoscopeException($"input not found: {request.Input}");
         }
 
-        var chain = catalog.Resolve(request.Style, ModelPathOf) with { Adjustment = request.Adjustment };
+        var chain = catalog.Resolve(request.Style, store.ModelPathOf) with { Adjustment = request.Adjustment };
         StyleCatalog.Verify(chain);
 
         // Everything that can be refused without the video is checked before a remote input is fetched.
@@ -118,7 +118,7 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
         };
 
     /// <summary>Resolves <paramref name="style"/> to exact catalog entries (fails with one line for an unknown style).</summary>
-    public StyleChain ResolveStyle(string style) => catalog.Resolve(style, ModelPathOf);
+    public StyleChain ResolveStyle(string style) => catalog.Resolve(style, store.ModelPathOf);
 
     /// <summary>
     /// The SHA-256 of the video at <paramref name="input"/> (a path or URI). A remote one is fetched into the store's
@@ -218,11 +218,6 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
 
         return ($"data://{key}", ContainerOf(key));
     }
-
-    private string ModelPathOf(string uri) =>
-        BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
-            ? store.PathOf(key)
-            : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
 
     // Ids of models given by path come from file names, which may hold anything.
     private static string SafeName(string id) =>

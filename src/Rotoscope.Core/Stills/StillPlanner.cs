@@ -25,7 +25,7 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
         }
 
         var selection = await SelectAsync(request.Input, cancellationToken).ConfigureAwait(false);
-        var chain = catalog.Resolve(request.Style, ModelPathOf) with { Adjustment = request.Adjustment };
+        var chain = catalog.Resolve(request.Style, data.ModelPathOf) with { Adjustment = request.Adjustment };
         StyleCatalog.Verify(chain);
 
         var (outputRoot, excluded) = CheckOutput(request, selection);
@@ -189,11 +189,6 @@ public sealed class StillPlanner(LocalBlobStore data, StyleCatalog catalog, Stil
     // A file name as a glob that matches only itself.
     private static string Literal(string name) =>
         string.Concat(name.Select(c => c is '*' or '?' or '[' ? $"[{c}]" : c.ToString()));
-
-    private string ModelPathOf(string uri) =>
-        BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
-            ? data.PathOf(key)
-            : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
 
     private static string ShortHash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
 }

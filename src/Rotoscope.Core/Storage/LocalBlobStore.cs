@@ -26,6 +26,15 @@ public sealed class LocalBlobStore : IBlobStore
     /// <summary>The local file that holds <paramref name="key"/> (it may not exist).</summary>
     public string PathOf(BlobKey key) => Path.Combine(Root, key.Value.Replace('/', Path.DirectorySeparatorChar));
 
+    /// <summary>
+    /// The local file of a style model the catalog names as a <c>data://</c> URI (user styles live in this store),
+    /// for <c>StyleCatalog.Resolve</c>; one line when the URI is not a valid key.
+    /// </summary>
+    public string ModelPathOf(string uri) =>
+        BlobKey.TryParse(uri["data://".Length..], out var key, out var reason)
+            ? PathOf(key)
+            : throw new RotoscopeException($"'{uri}' is not a valid data:// model URI: {reason}");
+
     /// <inheritdoc/>
     public Task<BlobEntry?> StatAsync(BlobKey key, CancellationToken cancellationToken)
     {
