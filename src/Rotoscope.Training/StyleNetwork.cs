@@ -127,7 +127,7 @@ public sealed class StyleNetwork : nn.Module<Tensor, Tensor>
             // Bilinear, not nearest: nearest x2 twice left a 4-pixel grid over every trained style.
             var x = Upsample ? nn.functional.interpolate(input, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false) : input;
             var pad = Kernel / 2;
-            x = conv.forward(nn.functional.pad(x, [pad, pad, pad, pad], PaddingModes.Replicate));
+            x = Convolve(nn.functional.pad(x, [pad, pad, pad, pad], PaddingModes.Replicate));
             if (norm is not null)
             {
                 x = norm.forward(x);
@@ -135,6 +135,27 @@ public sealed class StyleNetwork : nn.Module<Tensor, Tensor>
 
             return Relu ? nn.functional.relu(x) : x;
         }
+
+        // LibTorch 2.10's CPU convolution computes the gradient towards its input wrongly (errors of a third of its
+        // size, at times NaN) when the layer has fewer than 16 output channels, on some AVX-512 CPUs (seen on an AMD
+        // EPYC; training diverged in a few steps). While training, such a layer runs with its weight padded by zero
+        // filters to 16 outputs, whose gradients are right; the extra outputs are dropped. The weight itself, and so
+        // the exported model, is unchanged.
+        private Tensor Convolve(Tensor input)
+        {
+            var outputs = conv.weight!.shape[0];
+            if (outputs % SafeOutputs == 0 || !is_grad_enabled() || !conv.weight.requires_grad)
+            {
+                return conv.forward(input);
+            }
+
+            var extra = SafeOutputs - (outputs % SafeOutputs);
+            var weight = cat([conv.weight, zeros([extra, .. conv.weight.shape[1..]], dtype: conv.weight.dtype, device: conv.weight.device)]);
+            var bias = conv.bias is null ? null : cat([conv.bias, zeros(extra, dtype: conv.bias.dtype, device: conv.bias.device)]);
+            return nn.functional.conv2d(input, weight, bias, strides: [Stride, Stride])[.., ..(int)outputs];
+        }
+
+        internal const int SafeOutputs = 16;
     }
 
     /// <summary>x + b(a(x)), where b has no ReLU.</summary>
