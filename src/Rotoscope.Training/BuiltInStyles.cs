@@ -57,7 +57,8 @@ public static class BuiltInStyles
         // Washes, ink and line art.
         Drawn("watercolour", "Watercolour", "Pale pastel washes on grainy paper: soft pinks and greens, the picture drawn in faded colour."),
         Drawn("sumi-e", "Sumi-e", "Minimal ink on rice paper: soft grey washes, with dark strokes only on the strongest lines."),
-        Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper."),
+        // At the defaults grey hatching covered the picture, drawn only faintly: held back, next tried with more content.
+        Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper.", new TrainingSettings(ContentWeight: 2.0)),
         Drawn("woodcut", "Woodcut", "Carved black grooves with vermilion patches on warm paper, like a two-block print."),
         Debian("ribbons", "Monochrome Ribbons", "Black and white: high-contrast curving bands and deep shadows.",
             "photograph \"Grey\" by Sigi Sagi, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Grey/contents/images/2560x1600.jpg"),

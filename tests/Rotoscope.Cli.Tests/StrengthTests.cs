@@ -152,6 +152,22 @@ public sealed class StrengthTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_NamesAnAdjustedRenderForItsAdjustment_ByDefault()
+    {
+        var input = cli.MakeClip("clip.mp4", 64, 48, 10, 0.3, audio: false);
+        string[][] choices = [[], ["--strength", "0.5"], ["--keep-colors"], ["--strength", "0.25", "--keep-colors"]];
+        foreach (var options in choices)
+        {
+            var outcome = await cli.RunAsync(["render", input, "--style", "toon", .. options]);
+            Assert.True(outcome.ExitCode == 0, outcome.Error);
+        }
+
+        // Each beside the input under its own name: none refused the other's output or overwrote it.
+        string[] names = ["clip.toon.mp4", "clip.toon-strength0.5.mp4", "clip.toon-keep-colors.mp4", "clip.toon-strength0.25-keep-colors.mp4"];
+        Assert.All(names, n => Assert.True(File.Exists(cli.PathOf(n)), $"{n} is missing"));
+    }
+
+    [Fact]
     public async Task Watch_RendersWithTheStrengthGiven()
     {
         Directory.CreateDirectory(cli.PathOf("in"));
@@ -161,7 +177,7 @@ public sealed class StrengthTests : IDisposable
         var outcome = await cli.RunAsync("watch", cli.PathOf("in"), "--style", "toon", "--output", cli.PathOf("out"), "--once", "--settle", "0s", "--strength", "0");
 
         Assert.True(outcome.ExitCode == 0, outcome.Error);
-        var difference = RenderCommandTests.MeanAbsoluteDifference(Cli.FrameRgb(input, Frame), Cli.FrameRgb(cli.PathOf("out/a.toon.mp4"), Frame));
+        var difference = RenderCommandTests.MeanAbsoluteDifference(Cli.FrameRgb(input, Frame), Cli.FrameRgb(cli.PathOf("out/a.toon-strength0.mp4"), Frame));
         Assert.True(difference < 4, $"strength 0 is {difference:0.00} from the input on average (toon itself: over 40)");
     }
 

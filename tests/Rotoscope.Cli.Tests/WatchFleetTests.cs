@@ -44,6 +44,9 @@ public sealed class WatchFleetTests(PostgresServer postgres) : IAsyncLifetime, I
         cli.Start(["worker", "--concurrency", "1"], out _, out _);
         await WaitUntilAsync(() => File.Exists(cli.PathOf("out/a.toon.mp4")), "the watched video's render");
         var removed = await RunOkAsync([.. watch, "--remove"]);
+        await RunOkAsync([.. watch, "--strength", "0.5", "--keep-colors"]);
+        var adjusted = await RunOkAsync("watch", "--list", "--fleet");
+        await RunOkAsync([.. watch, "--strength", "0.5", "--keep-colors", "--remove"]);
         var afterwards = await RunOkAsync("watch", "--list", "--fleet");
 
         Assert.StartsWith($"watch {id}: the fleet renders new videos of {cli.PathOf("in")} with toon", registered.Out, StringComparison.Ordinal);
@@ -51,6 +54,9 @@ public sealed class WatchFleetTests(PostgresServer postgres) : IAsyncLifetime, I
         Assert.Equal((id, "* * * * *", cli.PathOf("in")), (only.GetProperty("id").GetString(), only.GetProperty("cron").GetString(), only.GetProperty("folder").GetProperty("source").GetString()));
         Assert.Equal(10, Cli.Probe(cli.PathOf("out/a.toon.mp4")).Frames);
         Assert.Equal($"removed watch {id}", removed.Out.Trim());
+        // The table wraps cells to the width of a console it does not have: the style column's pieces, joined.
+        var style = string.Concat(adjusted.Out.Split('\n').SkipWhile(l => !l.StartsWith('├')).Where(l => l.StartsWith('│')).Select(l => l.Split('│')[3].Trim()));
+        Assert.Equal("toon(strength0.5,originalcolours)", style);
         Assert.Equal("no watches on the fleet", afterwards.Out.Trim());
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Rotoscope.Core.Media;
@@ -76,7 +77,10 @@ public sealed class RenderPlanner(LocalBlobStore store, StyleCatalog catalog, Ff
     private (string Output, string Container) ResolveOutput(RenderRequest request, MediaLocation input, string inputPath, StyleChain chain)
     {
         // '_' joins a chain: ids never contain it, and it is safe in file names and store keys alike.
-        var styleName = string.Join('_', chain.Models.Select(m => SafeName(m.Id)));
+        // An adjusted render is named for its adjustment too, so it does not take the plain render's name.
+        var styleName = string.Join('_', chain.Models.Select(m => SafeName(m.Id)))
+            + (chain.Adjustment.Strength == 1 ? "" : $"-strength{chain.Adjustment.Strength.ToString(CultureInfo.InvariantCulture)}")
+            + (chain.Adjustment.KeepColors ? "-keep-colors" : "");
         if (request.Output is null)
         {
             var extension = Path.GetExtension(inputPath);

@@ -61,6 +61,11 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
             return await RunModelsAsync(chain, buffer, scratch, batch, height, width, cancellationToken).ConfigureAwait(false);
         }
 
+        if (chain.Adjustment.Strength == 0)
+        {
+            return (buffer, TimeSpan.Zero); // none of the style reaches the output: the frames are the result as they are
+        }
+
         // The models overwrite the input as they ping-pong, and the adjustment needs the original frames: keep a copy.
         var length = batch * 3 * height * width;
         var original = ArrayPool<float>.Shared.Rent(length);
