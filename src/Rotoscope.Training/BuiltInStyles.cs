@@ -60,7 +60,7 @@ public static class BuiltInStyles
         // At the defaults grey hatching covered the picture, drawn only faintly: held back, next tried with more content.
         Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper.", new TrainingSettings(ContentWeight: 2.0)),
         Drawn("woodcut", "Woodcut", "Wavy engraved lines in muted brown and grey carved through the picture, like a line-cut print."),
-        Debian("ribbons", "Monochrome Ribbons", "Black and white: high-contrast curving bands and deep shadows.",
+        Debian("ribbons", "Monochrome Ribbons", "Grey monochrome: the picture softened into smooth satin bands of light and shadow.",
             "photograph \"Grey\" by Sigi Sagi, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Grey/contents/images/2560x1600.jpg"),
 
         // Flat colour and geometry.
