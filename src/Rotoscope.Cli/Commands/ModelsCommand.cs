@@ -14,46 +14,45 @@ internal static class ModelsCommand
 {
     public static Command Create(CliContext context)
     {
-        var models = new Option<string>("--models") { Description = "The repository's models folder (catalog.json beside a folder per style).", Required = true };
-        var only = new Option<string[]>("--only") { Description = "Filter ids to rebuild (default: all), e.g. --only toon ink.", AllowMultipleArgumentsPerToken = true };
-        var buildFilters = new Command("build-filters", "Rebuild the filter styles (model.onnx, preview.jpg, catalog.json entries) from src/Rotoscope.Training/Filters.")
-        {
-            models, only,
-        };
-        buildFilters.SetAction(async (parse, cancellationToken) =>
-        {
-            var ids = parse.GetValue(only) ?? [];
-            var filters = ids.Length == 0 ? BuiltInFilters.All : ids.Select(BuiltInFilters.Get).ToList();
-            var directory = Path.GetFullPath(parse.GetValue(models)!);
-            foreach (var written in BuiltInFilters.Write(directory, filters))
-            {
-                var state = written.Changed ? "written" : "unchanged";
-                await context.Out.WriteLineAsync($"{written.Id}: {Path.GetRelativePath(directory, written.ModelPath)} {state}, sha256 {written.Sha256}").ConfigureAwait(false);
-            }
+        var buildFilters = Generator(
+            context,
+            "build-filters",
+            "Rebuild the filter styles (model.onnx, preview.jpg, catalog.json entries) from src/Rotoscope.Training/Filters.",
+            "Filter ids to rebuild (default: all), e.g. --only toon ink.",
+            ids => ids.Length == 0 ? BuiltInFilters.All : [.. ids.Select(BuiltInFilters.Get)],
+            (directory, filters) => BuiltInFilters.Write(directory, filters).Select(w =>
+                $"{w.Id}: {Path.GetRelativePath(directory, w.ModelPath)} {(w.Changed ? "written" : "unchanged")}, sha256 {w.Sha256}"));
 
-            return CliApp.Ok;
-        });
-        return new Command("models", "Maintainer tools for the built-in models.") { Hidden = true, Subcommands = { buildFilters, DrawStyles(context), BuildStyles(context) } };
+        // The style images our own code makes (src/Rotoscope.Training/StyleImages), into models/ID/style.jpg.
+        var drawStyles = Generator(
+            context,
+            "draw-styles",
+            "Draw the procedural style images (models/ID/style.jpg) from src/Rotoscope.Training/StyleImages.",
+            "Style ids whose image to draw (default: every procedural one), e.g. --only fire neon.",
+            ids => ids.Length == 0 ? ProceduralStyleImages.All : [.. ids.Select(ProceduralStyleImages.Get)],
+            (directory, images) => ProceduralStyleImages.Write(directory, images).Select(w =>
+                $"{w.Id}: {Path.GetRelativePath(directory, w.Path)} {(w.Changed ? "written" : "unchanged")}, {w.Bytes / 1024.0:0} KB"));
+
+        return new Command("models", "Maintainer tools for the built-in models.") { Hidden = true, Subcommands = { buildFilters, drawStyles, BuildStyles(context) } };
     }
 
-    // Draws the style images our own code makes (src/Rotoscope.Training/StyleImages) into models/ID/style.jpg.
-    private static Command DrawStyles(CliContext context)
+    private static Option<string> ModelsFolder() =>
+        new("--models") { Description = "The repository's models folder (catalog.json beside a folder per style).", Required = true };
+
+    private static Option<string[]> Only(string description) => new("--only") { Description = description, AllowMultipleArgumentsPerToken = true };
+
+    // A subcommand that writes built-in items made by our own code (filters, style images): --only picks them, and
+    // each written item gets one line.
+    private static Command Generator<T>(CliContext context, string name, string description, string onlyDescription, Func<string[], IReadOnlyList<T>> pick, Func<string, IReadOnlyList<T>, IEnumerable<string>> write)
     {
-        var models = new Option<string>("--models") { Description = "The repository's models folder (catalog.json beside a folder per style).", Required = true };
-        var only = new Option<string[]>("--only") { Description = "Style ids whose image to draw (default: every procedural one), e.g. --only fire neon.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("draw-styles", "Draw the procedural style images (models/ID/style.jpg) from src/Rotoscope.Training/StyleImages.")
-        {
-            models, only,
-        };
+        var models = ModelsFolder();
+        var only = Only(onlyDescription);
+        var command = new Command(name, description) { models, only };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var ids = parse.GetValue(only) ?? [];
-            var images = ids.Length == 0 ? ProceduralStyleImages.All : ids.Select(ProceduralStyleImages.Get).ToList();
-            var directory = Path.GetFullPath(parse.GetValue(models)!);
-            foreach (var written in ProceduralStyleImages.Write(directory, images))
+            foreach (var line in write(Path.GetFullPath(parse.GetValue(models)!), pick(parse.GetValue(only) ?? [])))
             {
-                var state = written.Changed ? "written" : "unchanged";
-                await context.Out.WriteLineAsync($"{written.Id}: {Path.GetRelativePath(directory, written.Path)} {state}, {written.Bytes / 1024.0:0} KB").ConfigureAwait(false);
+                await context.Out.WriteLineAsync(line).ConfigureAwait(false);
             }
 
             return CliApp.Ok;
@@ -64,8 +63,8 @@ internal static class ModelsCommand
     // Trains the neural built-ins as `rotoscope train` would, resuming an interrupted run from data://training/built-in/.
     private static Command BuildStyles(CliContext context)
     {
-        var models = new Option<string>("--models") { Description = "The repository's models folder (catalog.json beside a folder per style).", Required = true };
-        var only = new Option<string[]>("--only") { Description = "Neural style ids to train (default: all), e.g. --only mosaic.", AllowMultipleArgumentsPerToken = true };
+        var models = ModelsFolder();
+        var only = Only("Neural style ids to train (default: all), e.g. --only mosaic.");
         var missing = new Option<bool>("--missing") { Description = "Train only the styles whose catalog entry is missing or at another version (carry on after a stop)." };
         var threads = CommandOptions.Threads();
         var dataDir = CommandOptions.DataDirectory();
