@@ -64,7 +64,7 @@ public static class BuiltInStyles
             "photograph \"Grey\" by Sigi Sagi, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Grey/contents/images/2560x1600.jpg"),
 
         // Flat colour and geometry.
-        Drawn("pop-art", "Pop Art", "Flat bold yellow, pink, cyan and red with thick black outlines and Ben-Day dots."),
+        Drawn("pop-art", "Pop Art", "Psychedelic pop: hot pink, lime green and electric blue, with dark outlines around every shape."),
         Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars."),
         Drawn("cubist", "Cubist", "Faceted angular shards in ochre, umber and grey-blue with dark edges."),
         Drawn("op-art", "Op Art", "Hard-edged black, white, pink and turquoise stripes bending in waves."),
