@@ -65,7 +65,9 @@ public static class BuiltInStyles
 
         // Flat colour and geometry.
         Drawn("pop-art", "Pop Art", "Psychedelic pop: hot pink, lime green and electric blue, with dark outlines around every shape."),
-        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars."),
+        // At the defaults a flat grey-white wash with a few pink patches, the picture barely there (the style image is
+        // mostly white): held back, next tried with a weaker style weight.
+        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars.", new TrainingSettings(StyleWeight: 0.3)),
         Drawn("cubist", "Cubist", "Faceted angular shards in ochre, umber and grey-blue with dark edges."),
         Drawn("op-art", "Op Art", "Hard-edged black, white, pink and turquoise stripes bending in waves."),
         Drawn("tesserae", "Roman Mosaic", "Small square stone tiles in terracotta, ochre, slate and cream set in grout."),
