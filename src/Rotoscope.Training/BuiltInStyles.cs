@@ -68,7 +68,7 @@ public static class BuiltInStyles
         // At the defaults a flat grey-white wash with a few pink patches, the picture barely there (the style image is
         // mostly white): held back, next tried with a weaker style weight.
         Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars.", new TrainingSettings(StyleWeight: 0.3)),
-        Drawn("cubist", "Cubist", "Faceted angular shards in ochre, umber and grey-blue with dark edges."),
+        Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
         Drawn("op-art", "Op Art", "Hard-edged black, white, pink and turquoise stripes bending in waves."),
         Drawn("tesserae", "Roman Mosaic", "Small square stone tiles in terracotta, ochre, slate and cream set in grout."),
         Debian("cups", "Colour Cups", "Deep purple and magenta shadows with cyan and pink highlights in rounded shapes.",
