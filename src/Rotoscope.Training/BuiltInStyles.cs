@@ -69,7 +69,7 @@ public static class BuiltInStyles
         // mostly white): held back, next tried with a weaker style weight.
         Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars.", new TrainingSettings(StyleWeight: 0.3)),
         Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
-        Drawn("op-art", "Op Art", "Hard-edged black, white, pink and turquoise stripes bending in waves."),
+        Drawn("op-art", "Op Art", "Wavy stripes of pastel pink, teal and cream running through the picture, its outlines drawn in rose."),
         Drawn("tesserae", "Roman Mosaic", "Small square stone tiles in terracotta, ochre, slate and cream set in grout."),
         Debian("cups", "Colour Cups", "Deep purple and magenta shadows with cyan and pink highlights in rounded shapes.",
             "photograph \"Colorful Cups\" by Dmitri Popov, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"),
