@@ -70,7 +70,7 @@ public static class BuiltInStyles
         Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars.", new TrainingSettings(StyleWeight: 0.3)),
         Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
         Drawn("op-art", "Op Art", "Wavy stripes of pastel pink, teal and cream running through the picture, its outlines drawn in rose."),
-        Drawn("tesserae", "Roman Mosaic", "Small square stone tiles in terracotta, ochre, slate and cream set in grout."),
+        Drawn("tesserae", "Roman Mosaic", "The picture set in small square tiles of soft ochre, slate and cream, with thin grout lines between them."),
         Debian("cups", "Colour Cups", "Deep purple and magenta shadows with cyan and pink highlights in rounded shapes.",
             "photograph \"Colorful Cups\" by Dmitri Popov, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"),
         Debian("folds", "Violet Folds", "Smooth faceted planes of violet and electric blue with thin bright edges.",
