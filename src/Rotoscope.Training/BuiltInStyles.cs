@@ -71,7 +71,7 @@ public static class BuiltInStyles
         Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
         Drawn("op-art", "Op Art", "Wavy stripes of pastel pink, teal and cream running through the picture, its outlines drawn in rose."),
         Drawn("tesserae", "Roman Mosaic", "The picture set in small square tiles of soft ochre, slate and cream, with thin grout lines between them."),
-        Debian("cups", "Colour Cups", "Deep purple and magenta shadows with cyan and pink highlights in rounded shapes.",
+        Debian("cups", "Colour Cups", "Dreamy pastel: the picture in soft lavender, pink and cyan with smooth, glossy shading.",
             "photograph \"Colorful Cups\" by Dmitri Popov, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"),
         Debian("folds", "Violet Folds", "Smooth faceted planes of violet and electric blue with thin bright edges.",
             "digital artwork \"Shell\" by Lucas Andrade, CC-BY-SA-4.0 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Shell/contents/images/5120x2880.jpg"),
