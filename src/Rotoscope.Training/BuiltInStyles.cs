@@ -73,18 +73,18 @@ public static class BuiltInStyles
         Drawn("tesserae", "Roman Mosaic", "The picture set in small square tiles of soft ochre, slate and cream, with thin grout lines between them."),
         Debian("cups", "Colour Cups", "Dreamy pastel: the picture in soft lavender, pink and cyan with smooth, glossy shading.",
             "photograph \"Colorful Cups\" by Dmitri Popov, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg"),
-        Debian("folds", "Violet Folds", "Smooth faceted planes of violet and electric blue with thin bright edges.",
+        Debian("folds", "Violet Folds", "Everything in violet and electric blue: smooth faceted planes with faint bright edges.",
             "digital artwork \"Shell\" by Lucas Andrade, CC-BY-SA-4.0 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Shell/contents/images/5120x2880.jpg"),
 
         // Light on black.
-        Drawn("neon", "Neon", "Glowing magenta, cyan, lime and amber lines on a near-black ground."),
-        Drawn("fire", "Fire", "Flickering flames from deep red through orange to white-hot yellow, on black."),
+        Drawn("neon", "Neon", "Glowing magenta, green and yellow light tracing the edges on a dark ground."),
+        Drawn("fire", "Fire", "A fire's glow: the picture in orange, amber and deep red, with a few bright sparks."),
         Debian("deep-field", "Deep Field", "Near-black with scattered specks of coloured light, like a starry sky.",
             "Hubble eXtreme Deep Field photograph, NASA, public domain (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/hubble_deep_field.jpg"),
 
         // Textures.
-        Drawn("caustics", "Caustics", "Deep teal water crossed by a bright network of rippling caustic light."),
-        Drawn("marble", "Marble", "Polished white stone with grey and golden veins."),
+        Drawn("caustics", "Caustics", "Deep teal water: the picture drawn by a rippling network of bright caustic lines."),
+        Drawn("marble", "Marble", "Polished white stone: the picture drawn in grey and golden veins."),
         Drawn("dunes", "Dunes", "Warm sand tones with wind-ripple stripes and grain."),
         Drawn("paper", "Handmade Paper", "A pale cream paper texture with fine fibres over a softened picture.", new TrainingSettings(StyleWeight: 2.0)),
         Debian("gravel", "Gravel", "Grey stony texture of small lit and shaded pebbles.",
