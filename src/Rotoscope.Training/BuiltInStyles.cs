@@ -93,7 +93,7 @@ public static class BuiltInStyles
             "photograph \"One Stands Out\" by Risto Saukonpää, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/OneStandsOut/contents/images/2560x1600.jpg"),
         Debian("petals", "Petals", "Everything in glowing orange and red, in soft, smooth gradients.",
             "photograph \"FreshFlower\" by Jens Ansorg (2005), GPL-2+", Mate, "/usr/share/backgrounds/mate/nature/FreshFlower.jpg"),
-        Debian("retina", "Red Veins", "Warm orange-red with branching dark red veins.",
+        Debian("retina", "Red Veins", "Flat orange-red: the picture traced only by thin dark-red lines, like veins.",
             "fundus photograph by Mikael Häggström, CC0 (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/retina.jpg"),
     ];
 
