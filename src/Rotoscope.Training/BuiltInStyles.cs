@@ -79,14 +79,17 @@ public static class BuiltInStyles
         // Light on black.
         Drawn("neon", "Neon", "Glowing magenta, green and yellow light tracing the edges on a dark ground."),
         Drawn("fire", "Fire", "A fire's glow: the picture in orange, amber and deep red, with a few bright sparks."),
+        // At the defaults near black, the picture barely there: held back, next tried with more content.
         Debian("deep-field", "Deep Field", "Near-black with scattered specks of coloured light, like a starry sky.",
-            "Hubble eXtreme Deep Field photograph, NASA, public domain (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/hubble_deep_field.jpg"),
+            "Hubble eXtreme Deep Field photograph, NASA, public domain (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/hubble_deep_field.jpg",
+            new TrainingSettings(ContentWeight: 3.0)),
 
         // Textures.
         Drawn("caustics", "Caustics", "Deep teal water: the picture drawn by a rippling network of bright caustic lines."),
         Drawn("marble", "Marble", "Polished white stone: the picture drawn in grey and golden veins."),
         Drawn("dunes", "Dunes", "Warm sand: the picture pressed into wind ripples, its outlines faint."),
-        Drawn("paper", "Handmade Paper", "A pale cream paper texture with fine fibres over a softened picture.", new TrainingSettings(StyleWeight: 2.0)),
+        // At style weight 2 near white, the picture barely there: held back, next tried with more content.
+        Drawn("paper", "Handmade Paper", "A pale cream paper texture with fine fibres over a softened picture.", new TrainingSettings(ContentWeight: 3.0)),
         Debian("gravel", "Gravel", "Grey pebbles: the picture rebuilt from small lit and shaded stones.",
             "photograph of gravel from CC0Textures (Gravel04), CC0 (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/gravel.png"),
         Debian("moss", "Moss", "Dark green moss: the picture drawn in bright needle-like sprigs over near-black.",
