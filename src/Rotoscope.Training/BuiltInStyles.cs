@@ -50,9 +50,9 @@ public static class BuiltInStyles
         Drawn("swirls", "Swirling Night", "Everything in blues: short curving strokes of deep and pale blue, after Van Gogh's night skies."),
         Debian("elephants", "Blue Painting", "A soft, pale wash of blue and grey-green over the picture, with faint brush texture.",
             "acrylic painting \"Elephants\" by Wyng Stancikaite (2020), GPL-2+", Mate, "/usr/share/backgrounds/mate/abstract/Elephants.jpg"),
-        Debian("autumn", "Autumn", "Painterly: broken blocks of burnt orange and brown over peach and cream.",
+        Debian("autumn", "Autumn", "A faded peach and orange haze over the picture, like a sun-bleached old print.",
             "digital painting \"Autumn\" by RJ Quiralta, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Autumn/contents/images/2560x1600.jpg",
-            new TrainingSettings(StyleWeight: 0.5)), // at the defaults a faded peach wash that hid the picture: held back,
+            new TrainingSettings(StyleWeight: 0.5)), // at the defaults a peach wash that hid the picture; at 0.5 readable, still hazy
 
         // Washes, ink and line art.
         Drawn("watercolour", "Watercolour", "Pale pastel washes on grainy paper: soft pinks and greens, the picture drawn in faded colour."),
