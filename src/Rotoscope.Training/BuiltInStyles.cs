@@ -57,8 +57,8 @@ public static class BuiltInStyles
         // Washes, ink and line art.
         Drawn("watercolour", "Watercolour", "Pale pastel washes on grainy paper: soft pinks and greens, the picture drawn in faded colour."),
         Drawn("sumi-e", "Sumi-e", "Minimal ink on rice paper: soft grey washes, with dark strokes only on the strongest lines."),
-        // At the defaults grey hatching covered the picture, drawn only faintly: held back, next tried with more content.
-        Drawn("crosshatch", "Crosshatch", "Sepia pen and ink: tones built from layers of fine parallel hatching on cream paper.", new TrainingSettings(ContentWeight: 2.0)),
+        // At the defaults grey hatching covered the picture, drawn only faintly; content weight 2 keeps it readable.
+        Drawn("crosshatch", "Crosshatch", "Fine sepia cross-hatching laid over a muted picture, like a pen-and-ink engraving.", new TrainingSettings(ContentWeight: 2.0)),
         Drawn("woodcut", "Woodcut", "Wavy engraved lines in muted brown and grey carved through the picture, like a line-cut print."),
         Debian("ribbons", "Monochrome Ribbons", "Grey monochrome: the picture softened into smooth satin bands of light and shadow.",
             "photograph \"Grey\" by Sigi Sagi, LGPLv3 (its metadata.json; debian/copyright: GPL-2+, KDE Visual Design Group)", Plasma, "/usr/share/wallpapers/Grey/contents/images/2560x1600.jpg"),
