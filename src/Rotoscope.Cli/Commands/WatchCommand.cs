@@ -252,7 +252,7 @@ internal static class WatchCommand
             table.AddRow(
                 w.Id,
                 Markup.Escape(w.Folder?.Source ?? $"review: {w.ReviewRoot}"),
-                Markup.Escape(w.Folder is { } f ? f.Style + (f.Adjustment.IsNone ? "" : $" ({f.Adjustment.Description})") : ""),
+                Markup.Escape(w.Folder?.Adjustment.Describe(w.Folder.Style) ?? ""),
                 Markup.Escape(w.Folder?.Output ?? ""),
                 w.Cron,
                 w.LastRun is { } last ? $"{last:yyyy-MM-dd HH:mm:ss}Z ({w.LastState?.ToLowerInvariant()})" : "",

@@ -89,7 +89,7 @@ public sealed class ReviewPublisher(IBlobStore store, Connectors connectors, Ffm
     }
 
     private static string StylesOf(RenderPlan plan) =>
-        string.Join("|", plan.Styles.Select(s => $"{s.Id}@{s.Version}")) + (plan.Adjustment.IsNone ? "" : $" ({plan.Adjustment.Description})");
+        plan.Adjustment.Describe(string.Join("|", plan.Styles.Select(s => $"{s.Id}@{s.Version}")));
 
     private static async Task UploadAsync(ReviewRoot root, string path, byte[] content, CancellationToken cancellationToken)
     {

@@ -37,6 +37,9 @@ public sealed record StyleAdjustment(double Strength = 1, bool KeepColors = fals
         KeepColors ? "original colours" : null,
     }.OfType<string>());
 
+    /// <summary>For people: <paramref name="styles"/> followed by the <see cref="Description"/> in brackets, unless <see cref="IsNone"/>.</summary>
+    public string Describe(string styles) => IsNone ? styles : $"{styles} ({Description})";
+
     /// <summary>Checks <paramref name="strength"/>: a number from 0 to 1.</summary>
     public static bool IsValidStrength(double strength) => strength is >= 0 and <= 1;
 
