@@ -65,9 +65,8 @@ public static class BuiltInStyles
 
         // Flat colour and geometry.
         Drawn("pop-art", "Pop Art", "Psychedelic pop: hot pink, lime green and electric blue, with dark outlines around every shape."),
-        // At the defaults a flat grey-white wash with a few pink patches, the picture barely there (the style image is
-        // mostly white): held back, next tried with a weaker style weight.
-        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars.", new TrainingSettings(StyleWeight: 0.3)),
+        // From a mostly white grid of large blocks, a pale cream wash at style weight 1 and 0.3 alike: now drawn dense.
+        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars."),
         Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
         Drawn("op-art", "Op Art", "Wavy stripes of pastel pink, teal and cream running through the picture, its outlines drawn in rose."),
         Drawn("tesserae", "Roman Mosaic", "The picture set in small square tiles of soft ochre, slate and cream, with thin grout lines between them."),
@@ -79,8 +78,8 @@ public static class BuiltInStyles
         // Light on black.
         Drawn("neon", "Neon", "Glowing magenta, green and yellow light tracing the edges on a dark ground."),
         Drawn("fire", "Fire", "A fire's glow: the picture in orange, amber and deep red, with a few bright sparks."),
-        // At the defaults near black, the picture barely there: held back, next tried with more content.
-        Debian("deep-field", "Deep Field", "Near-black with scattered specks of coloured light, like a starry sky.",
+        // At the defaults near black, the picture barely there; content weight 3 keeps it, dimly lit.
+        Debian("deep-field", "Deep Field", "Night: the picture dimmed almost to black, its colours faint, dusted with fine specks of starlight.",
             "Hubble eXtreme Deep Field photograph, NASA, public domain (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/hubble_deep_field.jpg",
             new TrainingSettings(ContentWeight: 3.0)),
 
@@ -88,8 +87,8 @@ public static class BuiltInStyles
         Drawn("caustics", "Caustics", "Deep teal water: the picture drawn by a rippling network of bright caustic lines."),
         Drawn("marble", "Marble", "Polished white stone: the picture drawn in grey and golden veins."),
         Drawn("dunes", "Dunes", "Warm sand: the picture pressed into wind ripples, its outlines faint."),
-        // At style weight 2 near white, the picture barely there: held back, next tried with more content.
-        Drawn("paper", "Handmade Paper", "A pale cream paper texture with fine fibres over a softened picture.", new TrainingSettings(ContentWeight: 3.0)),
+        // At style weight 2 near white, the picture barely there; content weight 3 keeps it, in relief.
+        Drawn("paper", "Handmade Paper", "Embossed paper: the picture pressed faintly into pale cream pulp, a bright relief of fine ridges.", new TrainingSettings(ContentWeight: 3.0)),
         Debian("gravel", "Gravel", "Grey pebbles: the picture rebuilt from small lit and shaded stones.",
             "photograph of gravel from CC0Textures (Gravel04), CC0 (as skimage/data/_fetchers.py states)", Skimage, "/usr/lib/python3/dist-packages/skimage/data/gravel.png"),
         Debian("moss", "Moss", "Dark green moss: the picture drawn in bright needle-like sprigs over near-black.",

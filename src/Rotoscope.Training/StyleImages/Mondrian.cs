@@ -1,19 +1,23 @@
 namespace Rotoscope.Training.StyleImages;
 
-/// <summary>Mondrian's grid: rectangles split again and again, a few in primary colours, between thick black bars.</summary>
+/// <summary>
+/// Mondrian's grid: rectangles split again and again, about half in primary colours, between black bars. Small and
+/// dense on purpose: a first version with a few large, mostly white blocks trained a network that washed every picture
+/// out to cream (the style loss sees the colours' averages, and white dominated them).
+/// </summary>
 internal static class Mondrian
 {
     public static void Draw(Canvas canvas, Random random)
     {
         var noise = new Noise(random.Next());
-        var bar = canvas.Width / 45.0;
+        var bar = canvas.Width / 64.0;
         var cells = new List<(double X0, double Y0, double X1, double Y1)>();
         Split((0, 0, canvas.Width, canvas.Height), 0);
 
         void Split((double X0, double Y0, double X1, double Y1) r, int depth)
         {
             var (w, h) = (r.X1 - r.X0, r.Y1 - r.Y0);
-            if (depth >= 5 || Math.Max(w, h) < canvas.Width / 6.0 || (depth >= 2 && random.NextDouble() < 0.25))
+            if (depth >= 7 || Math.Max(w, h) < canvas.Width / 10.0 || (depth >= 4 && random.NextDouble() < 0.2))
             {
                 cells.Add(r);
                 return;
@@ -32,7 +36,7 @@ internal static class Mondrian
             }
         }
 
-        string[] colours = ["#f3efe4", "#f3efe4", "#f3efe4", "#ebe6d8", "#f3efe4", "#d52b1e", "#1f3f99", "#f6c700", "#d52b1e", "#f6c700", "#151515"];
+        string[] colours = ["#f3efe4", "#f3efe4", "#ebe6d8", "#f3efe4", "#d52b1e", "#1f3f99", "#f6c700", "#d52b1e", "#1f3f99", "#f6c700", "#151515"];
         canvas.Shade((_, _, _) => Colour.Hex("#151515"));
         foreach (var cell in cells)
         {

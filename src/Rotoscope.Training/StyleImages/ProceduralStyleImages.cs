@@ -49,7 +49,7 @@ public static class ProceduralStyleImages
         new("crosshatch", 2, nameof(Crosshatch), "layers of sepia pen hatching by tone, with outlined spheres, on paper", Crosshatch.Draw),
         new("woodcut", 6, nameof(Woodcut), "carved black and vermilion grooves following waves and a sun, on warm paper", Woodcut.Draw),
         new("pop-art", 9, nameof(PopArt), "four panels of flat bold colour with black outlines and Ben-Day dots", PopArt.Draw),
-        new("mondrian", 1, nameof(Mondrian), "white, red, blue and yellow rectangles between thick black bars", Mondrian.Draw),
+        new("mondrian", 1, nameof(Mondrian), "small white, red, blue and yellow rectangles between black bars", Mondrian.Draw),
         new("cubist", 7, nameof(Cubist), "overlapping shaded shards in ochre, umber and grey-blue with dark edges", Cubist.Draw),
         new("op-art", 10, nameof(OpArt), "black, white, pink and turquoise stripes bent into waves and a bulge", OpArt.Draw),
         new("tesserae", 11, nameof(Tesserae), "square stone tesserae in terracotta, ochre, slate and black with grout lines", Tesserae.Draw),
