@@ -66,7 +66,7 @@ public static class BuiltInStyles
         // Flat colour and geometry.
         Drawn("pop-art", "Pop Art", "Psychedelic pop: hot pink, lime green and electric blue, with dark outlines around every shape."),
         // From a mostly white grid of large blocks, a pale cream wash at style weight 1 and 0.3 alike: now drawn dense.
-        Drawn("mondrian", "Mondrian", "Flat white, red, blue and yellow blocks divided by thick black bars."),
+        Drawn("mondrian", "Mondrian", "Slate grey and violet, the picture's warm parts in yellow and red, all drawn in straight horizontal and vertical strokes."),
         Drawn("cubist", "Cubist", "Muted ochre, olive and grey-blue: the picture flattened into soft angular facets with dark edges."),
         Drawn("op-art", "Op Art", "Wavy stripes of pastel pink, teal and cream running through the picture, its outlines drawn in rose."),
         Drawn("tesserae", "Roman Mosaic", "The picture set in small square tiles of soft ochre, slate and cream, with thin grout lines between them."),
