@@ -38,6 +38,23 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_SaysWhereTheModelsRanAndWhy_WithDeviceAutoOnACpuBuild()
+    {
+        var json = await cli.RunAsync("bench", "--style", "toon", "--size", "64x48", "--seconds", "0.2", "--fps", "10", "--device", "auto", "--json");
+        var plain = await cli.RunAsync("bench", "--style", "toon", "--size", "64x48", "--seconds", "0.2", "--fps", "10", "--device", "auto");
+
+        Assert.True(json.ExitCode == 0, json.Error);
+        var result = JsonDocument.Parse(json.Out).RootElement;
+        Assert.Equal("cpu", result.GetProperty("device").GetString());
+        Assert.Contains("CPU-only ONNX Runtime", result.GetProperty("deviceNote").GetString(), StringComparison.Ordinal);
+        // GPU memory is a CUDA figure: not measured, and not explained away, when the models ran on the CPU.
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("gpuMemory").ValueKind);
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("gpuMemoryNote").ValueKind);
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.Contains("device           cpu; --device auto: CUDA execution provider unavailable (this build has the CPU-only ONNX Runtime", plain.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BenchFlicker_ReportsFiniteFiguresPerStyle_OnAShortClipWithANeuralStyleAndFilters()
     {
         var outcome = await cli.RunAsync("bench", "--flicker", "--style", "mosaic,toon,halftone", "--frames", "4", "--size", "96x64", "--json");

@@ -113,6 +113,7 @@ internal static class BenchCommand
             var stages = string.Join(", ", result.StageSeconds.Select(s => $"{s.Key} {s.Value:0.00} s"));
             await context.Out.WriteLineAsync($"""
                 style            {result.Style} at {result.Width}x{result.Height}, {result.Frames} frames, {result.ProcessorCount} cores
+                device           {DescribeDevice(result)}
                 end to end       {result.EndToEndSeconds:0.00} s ({result.FramesPerSecond:0.0} frames/s)
                 pure inference   {result.InferenceSeconds:0.00} s ({result.InferenceFramesPerSecond:0.0} frames/s); {result.InferenceInRenderSeconds:0.00} s inside the render
                 efficiency       {result.Efficiency:0.000} (inference / end to end)
@@ -123,6 +124,18 @@ internal static class BenchCommand
             return CliApp.Ok;
         });
         return command;
+    }
+
+    private static string DescribeDevice(BenchmarkResult result)
+    {
+        const double MiB = 1024.0 * 1024;
+        var device = (result.Device, result.GpuMemory) switch
+        {
+            (InferenceDevice.Cuda, { } gpu) => $"cuda, {gpu.Device}: peak {gpu.PeakBytes / MiB:0} MiB of its {gpu.TotalBytes / MiB:0} MiB in use ({gpu.BeforeBytes / MiB:0} MiB before the bench)",
+            (InferenceDevice.Cuda, null) => $"cuda (GPU memory not measured: {result.GpuMemoryNote})",
+            _ => "cpu",
+        };
+        return result.DeviceNote is null ? device : $"{device}; --device auto: {result.DeviceNote}";
     }
 
     /// <summary>Figures of one style in <c>bench --flicker</c>, as <c>--json</c> prints them.</summary>

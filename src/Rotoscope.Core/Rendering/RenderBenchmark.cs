@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Inference;
 using Rotoscope.Core.Media;
 using Rotoscope.Core.Storage;
 
@@ -18,6 +19,10 @@ public sealed record BenchmarkSpec(string Style, int Width, int Height, Rational
 /// pay again if a worker did not keep the sessions warm (<see cref="StyleRunner"/>).
 /// </param>
 /// <param name="SteadyBatchSeconds">One steady model run of a batch's frames, to compare <paramref name="ModelStartSeconds"/> with.</param>
+/// <param name="Device">Where the models ran.</param>
+/// <param name="DeviceNote">What <see cref="InferenceDevice.Auto"/> chose and why; null for an explicit device.</param>
+/// <param name="GpuMemory">The GPU's memory in use before and at most during the render and the inference timing; null on the CPU.</param>
+/// <param name="GpuMemoryNote">Why <paramref name="GpuMemory"/> was not measured on CUDA; otherwise null.</param>
 public sealed record BenchmarkResult(
     string Style,
     int Width,
@@ -33,7 +38,11 @@ public sealed record BenchmarkResult(
     double ModelStartSeconds,
     double SteadyBatchSeconds,
     int ProcessorCount,
-    IReadOnlyDictionary<string, double> StageSeconds);
+    IReadOnlyDictionary<string, double> StageSeconds,
+    InferenceDevice Device,
+    string? DeviceNote,
+    GpuMemoryUse? GpuMemory,
+    string? GpuMemoryNote);
 
 /// <summary>Runs a render to its end with <paramref name="options"/>, calling <paramref name="follow"/> once it is under way.</summary>
 public delegate Task<RenderResult> RenderRunner(
@@ -58,6 +67,9 @@ public static class RenderBenchmark
             await new Ffmpeg(options.Ffmpeg).GenerateTestClipAsync(clip, spec.Width, spec.Height, spec.Fps, spec.Seconds, cancellationToken).ConfigureAwait(false);
             var benchOptions = options with { DataDirectory = Path.Combine(work.FullName, "data") };
 
+            // Sampled from before the first session opens to after the inference timing: the peak covers both.
+            string? gpuNote = null;
+            await using var gpu = options.Inference.Device == InferenceDevice.Cpu ? null : GpuMemoryMonitor.TryStart(out gpuNote);
             var clock = Stopwatch.StartNew();
             var planned = TimeSpan.Zero;
             var result = await render(
@@ -74,11 +86,14 @@ public static class RenderBenchmark
             using var process = Process.GetCurrentProcess();
             var peak = process.PeakWorkingSet64;
 
-            var (inference, modelStart, steadyBatch) = await TimeInferenceAsync(benchOptions, result.RenderId, cancellationToken).ConfigureAwait(false);
+            var (inference, modelStart, steadyBatch, device, deviceNote) = await TimeInferenceAsync(benchOptions, result.RenderId, cancellationToken).ConfigureAwait(false);
+            var gpuMemory = gpu is null ? null : await gpu.StopAsync().ConfigureAwait(false);
+            var onGpu = device == InferenceDevice.Cuda;
             return new BenchmarkResult(
                 spec.Style, result.Width, result.Height, result.Frames, Math.Round(endToEnd, 3), Math.Round(inference, 3),
                 Math.Round(inference / endToEnd, 3), Math.Round(result.Frames / endToEnd, 2), Math.Round(result.Frames / inference, 2),
-                result.InferenceSeconds, peak, Math.Round(modelStart, 3), Math.Round(steadyBatch, 3), Environment.ProcessorCount, stages);
+                result.InferenceSeconds, peak, Math.Round(modelStart, 3), Math.Round(steadyBatch, 3), Environment.ProcessorCount, stages,
+                device, deviceNote, onGpu ? gpuMemory : null, onGpu ? gpuNote : null);
         }
         finally
         {
@@ -88,7 +103,7 @@ public static class RenderBenchmark
 
     // The same frames, the same sessions setup and the same frames per call as the render; only Run calls are timed.
     // Also times what starting the chain costs: opening its sessions and their first run, less a steady run.
-    private static async Task<(double Inference, double ModelStart, double SteadyBatch)> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
+    private static async Task<(double Inference, double ModelStart, double SteadyBatch, InferenceDevice Device, string? DeviceNote)> TimeInferenceAsync(RotoscopeOptions options, string renderId, CancellationToken cancellationToken)
     {
         var store = new LocalBlobStore(options.DataDirectory);
         var plan = await store.ReadJsonAsync<RenderPlan>(RenderPlan.PlanKeyOf(renderId), cancellationToken).ConfigureAwait(false);
@@ -132,6 +147,6 @@ public static class RenderBenchmark
             ArrayPool<float>.Shared.Return(scratch);
         }
 
-        return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall);
+        return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall, runner.Device, runner.Notes.FirstOrDefault());
     }
 }

@@ -26,14 +26,18 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.DeviceNote is not null).Select(s => s.Value.DeviceNote!).Distinct();
 
     /// <summary>
+    /// The device the prepared sessions actually use (<see cref="InferenceDevice.Auto"/> may have fallen back to the CPU):
+    /// CUDA when any of them runs there.
+    /// </summary>
+    public InferenceDevice Device => sessions.Values.Any(s => s.IsValueCreated && s.Value.Device == InferenceDevice.Cuda) ? InferenceDevice.Cuda : InferenceDevice.Cpu;
+
+    /// <summary>
     /// Frames per model run for a padded frame size (at most <paramref name="available"/>). On a CPU, one 640x360 frame
     /// per run is as fast per frame as four and needs a quarter of the activation memory; a GPU wants larger batches.
     /// </summary>
     public int FramesPerCall(int paddedWidth, int paddedHeight, int available)
     {
-        // The device the prepared sessions actually use: --device auto may have fallen back to the CPU.
-        var onGpu = sessions.Values.Any(s => s.IsValueCreated && s.Value.Device == InferenceDevice.Cuda);
-        var pixelBudget = onGpu ? 4_000_000L : 250_000L;
+        var pixelBudget = Device == InferenceDevice.Cuda ? 4_000_000L : 250_000L;
         return (int)Math.Clamp(pixelBudget / ((long)paddedWidth * paddedHeight), 1, Math.Max(1, available));
     }
 
