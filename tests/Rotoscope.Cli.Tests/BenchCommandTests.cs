@@ -90,6 +90,29 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchFlicker_MeasuresTheAdjustedStyle_WithStrengthAndKeepColors()
+    {
+        var none = await cli.RunAsync("bench", "--flicker", "--style", "mosaic", "--strength", "0", "--frames", "3", "--size", "96x64", "--json");
+        var plain = await cli.RunAsync("bench", "--flicker", "--style", "mosaic", "--frames", "3", "--size", "96x64", "--json");
+        var keep = await cli.RunAsync("bench", "--flicker", "--style", "mosaic", "--keep-colors", "--frames", "3", "--size", "96x64", "--json");
+
+        foreach (var outcome in new[] { none, plain, keep })
+        {
+            Assert.True(outcome.ExitCode == 0, outcome.Error);
+        }
+
+        static JsonElement Row(string json) => JsonDocument.Parse(json).RootElement.GetProperty("styles")[0];
+        // At strength 0 none of the style reaches the frames: they are the input, so both ratios are 1 and the detail is the input's.
+        Assert.Equal("mosaic (strength 0)", Row(none.Out).GetProperty("style").GetString());
+        Assert.Equal(1.0, Row(none.Out).GetProperty("panRatio").GetDouble(), 0.01);
+        Assert.Equal(1.0, Row(none.Out).GetProperty("noiseRatio").GetDouble(), 0.01);
+        Assert.Equal(Row(none.Out).GetProperty("inputDetail").GetDouble(), Row(none.Out).GetProperty("detail").GetDouble(), 0.05);
+        // Keeping the input's colours keeps its chroma noise too: that style flickers more than the plain one.
+        Assert.Equal("mosaic (original colours)", Row(keep.Out).GetProperty("style").GetString());
+        Assert.True(Row(keep.Out).GetProperty("noiseRatio").GetDouble() > Row(plain.Out).GetProperty("noiseRatio").GetDouble(), keep.Out);
+    }
+
+    [Fact]
     public async Task BenchFlicker_PrintsATable_WhenRunPlain()
     {
         var outcome = await cli.RunAsync("bench", "--flicker", "--style", "toon|ink", "--frames", "3", "--size", "64x48");
@@ -117,7 +140,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal((2, "rotoscope: --seconds and --fps are for the render benchmark; --flicker takes --frames (see 'rotoscope --help')"), (seconds.ExitCode, seconds.Error.Trim()));
         Assert.Equal(2, tooSmall.ExitCode);
         Assert.Contains("20x20 window leaves too little", tooSmall.Error, StringComparison.Ordinal);
-        Assert.Equal((2, "rotoscope: --frame and --frames need --flicker (see 'rotoscope --help')"), (noFlicker.ExitCode, noFlicker.Error.Trim()));
+        Assert.Equal((2, "rotoscope: --frame, --frames, --strength and --keep-colors need --flicker (see 'rotoscope --help')"), (noFlicker.ExitCode, noFlicker.Error.Trim()));
         Assert.Equal((1, $"rotoscope: the frame {notImage} is not a JPEG or PNG image"), (broken.ExitCode, broken.Error.Trim()));
         Assert.Equal(1, unknown.ExitCode);
         Assert.StartsWith("rotoscope: unknown style 'toom'", unknown.Error.Trim(), StringComparison.Ordinal);

@@ -26,6 +26,7 @@ internal static class BenchCommand
         "rotoscope bench --style mosaic --size 640x360",
         "rotoscope bench --flicker --style all",
         "rotoscope bench --flicker --style mosaic,toon --frame photo.jpg --frames 24 --json",
+        "rotoscope bench --flicker --style brush,mosaic --strength 0.5 --keep-colors",
     ];
 
     private const string FlickerSize = "320x180";
@@ -46,13 +47,17 @@ internal static class BenchCommand
         };
         var frame = new Option<string?>("--frame") { Description = "With --flicker: the photo (JPEG or PNG) the clips are made from (default: models/content/coffee.jpg)." };
         var frames = new Option<int>("--frames") { Description = "With --flicker: frames in each clip.", DefaultValueFactory = _ => new FlickerSpec().Frames };
+        var strength = CommandOptions.Strength();
+        strength.Description = "With --flicker: " + strength.Description;
+        var keepColors = CommandOptions.KeepColors();
+        keepColors.Description = "With --flicker: " + keepColors.Description;
         var device = CommandOptions.Device();
         var threads = CommandOptions.Threads();
         var tile = CommandOptions.Tile();
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON." };
         var command = new Command("bench", $"Render a generated clip and report pipeline efficiency (pure inference time / end-to-end time), or with --flicker how much styles flicker.\n\nExamples:\n  {string.Join("\n  ", Examples)}")
         {
-            style, size, seconds, fps, flicker, frame, frames, device, threads, tile, json,
+            style, size, seconds, fps, flicker, frame, frames, strength, keepColors, device, threads, tile, json,
         };
         size.Validators.Add(r =>
         {
@@ -78,9 +83,9 @@ internal static class BenchCommand
                     r.AddError($"--flicker: {problem}");
                 }
             }
-            else if (Given(frame, r) || Given(frames, r))
+            else if (Given(frame, r) || Given(frames, r) || Given(strength, r) || Given(keepColors, r))
             {
-                r.AddError("--frame and --frames need --flicker");
+                r.AddError("--frame, --frames, --strength and --keep-colors need --flicker");
             }
         });
 
@@ -93,7 +98,8 @@ internal static class BenchCommand
             if (parse.GetValue(flicker))
             {
                 var given = parse.GetResult(size) is { Implicit: false } ? ParseSize(parse.GetValue(size)) : null;
-                return await FlickerAsync(context, options, FlickerSpecOf(given, parse.GetValue(frames)), parse.GetValue(style)!, parse.GetValue(frame), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+                var adjustment = CommandOptions.Adjustment(parse, strength, keepColors);
+                return await FlickerAsync(context, options, FlickerSpecOf(given, parse.GetValue(frames)), parse.GetValue(style)!, adjustment, parse.GetValue(frame), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
             }
 
             var (width, height) = ParseSize(parse.GetValue(size)!)!.Value;
@@ -147,7 +153,7 @@ internal static class BenchCommand
         return new FlickerSpec { Width = width, Height = height, Frames = frames };
     }
 
-    private static async Task<int> FlickerAsync(CliContext context, RotoscopeOptions options, FlickerSpec spec, string styles, string? framePath, bool json, CancellationToken cancellationToken)
+    private static async Task<int> FlickerAsync(CliContext context, RotoscopeOptions options, FlickerSpec spec, string styles, StyleAdjustment adjustment, string? framePath, bool json, CancellationToken cancellationToken)
     {
         var catalog = StyleCatalog.Load(options.ModelsDirectory, UserStyles.DirectoryOf(options.DataDirectory));
         var data = new LocalBlobStore(options.DataDirectory);
@@ -159,7 +165,8 @@ internal static class BenchCommand
             throw new RotoscopeException("--style names no style");
         }
 
-        var chains = references.Select(r => catalog.Resolve(r, data.ModelPathOf)).ToList();
+        // The adjustment applies to every style measured, as a render's does to its chain; the rows' names show it.
+        var chains = references.Select(r => catalog.Resolve(r, data.ModelPathOf) with { Adjustment = adjustment }).ToList();
         chains.ForEach(StyleCatalog.Verify);
 
         framePath ??= Path.Combine(options.ModelsDirectory, "content", "coffee.jpg");
@@ -181,7 +188,7 @@ internal static class BenchCommand
             var clock = Stopwatch.StartNew();
             var figures = await FlickerMeter.MeasureAsync(clips, FlickerMeter.PerFrame(runner, chain), cancellationToken).ConfigureAwait(false);
             rows.Add(new FlickerRow(
-                chain.Name, string.Join('|', chain.Models.Select(m => m.Kind.ToString().ToLowerInvariant())),
+                chain.Adjustment.Describe(chain.Name), string.Join('|', chain.Models.Select(m => m.Kind.ToString().ToLowerInvariant())),
                 Math.Round(figures.PanRatio, 3), Math.Round(figures.NoiseRatio, 3), Math.Round(figures.Detail, 3), Math.Round(figures.InputDetail, 3),
                 Math.Round(figures.PanChange, 3), Math.Round(figures.InputPanChange, 3), Math.Round(figures.NoiseChange, 3), Math.Round(figures.InputNoiseChange, 3),
                 Math.Round(clock.Elapsed.TotalSeconds, 2)));
