@@ -19,4 +19,4 @@ void OnSignal(PosixSignalContext context)
 
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, environment, ErrorIsTerminal: !Console.IsErrorRedirected), cancel.Token);
+return await CliApp.RunAsync(args, new CliContext(Console.Out, Console.Error, environment, ErrorIsTerminal: !Console.IsErrorRedirected, OutIsTerminal: !Console.IsOutputRedirected), cancel.Token);

@@ -37,6 +37,15 @@ public sealed class StylesCommandTests : IDisposable
         Assert.Contains("toon", outcome.Out, StringComparison.Ordinal);
         Assert.Contains("mosaic", outcome.Out, StringComparison.Ordinal);
         Assert.Contains("Pencil Sketch", outcome.Out, StringComparison.Ordinal);
+        // Not on a terminal (a log, a pipe), each style is one whole line: nothing wrapped at 80 columns.
+        var styles = JsonDocument.Parse((await cli.RunAsync("styles", "--json")).Out).RootElement.EnumerateArray().ToList();
+        var rows = outcome.Out.Split('\n').Where(l => l.StartsWith("│ ", StringComparison.Ordinal)).Skip(1).ToList();
+        Assert.Equal(styles.Count, rows.Count);
+        foreach (var (style, row) in styles.Zip(rows))
+        {
+            Assert.Equal(style.GetProperty("id").GetString(), row.Split('│')[1].Trim());
+            Assert.Contains(style.GetProperty("description").GetString()!, row, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -205,7 +205,7 @@ internal static class BenchCommand
             return CliApp.Ok;
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        var console = context.OutConsole();
         var table = new Table().AddColumns("style", "kind", "pan ratio", "noise ratio", "detail", "input detail");
         foreach (var row in rows)
         {

@@ -175,7 +175,7 @@ internal static class ConnectorsCommand
                 return CliApp.Ok;
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+            var console = context.OutConsole();
             var table = new Table().AddColumns("uri", "root", "endpoint", "access", "credentials");
             foreach (var row in rows)
             {

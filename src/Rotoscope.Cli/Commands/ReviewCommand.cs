@@ -243,7 +243,7 @@ internal static class ReviewCommand
                 return CliApp.Ok;
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+            var console = context.OutConsole();
             var table = new Table().AddColumn(new TableColumn("render").NoWrap()).AddColumns("review", "state", "decided", "reason", "published to", "link");
             foreach (var r in records)
             {

@@ -60,7 +60,7 @@ internal static class StatusCommand
                 return CliApp.Ok;
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+            var console = context.OutConsole();
             var table = new Table().AddColumn(new TableColumn("render").NoWrap()).AddColumns("state", "frames", "styles", "output", "updated");
             foreach (var s in statuses)
             {

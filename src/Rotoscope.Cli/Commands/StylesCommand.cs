@@ -43,7 +43,7 @@ internal static class StylesCommand
                 return CliApp.Ok;
             }
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+            var console = context.OutConsole();
             var table = new Table().AddColumns("id", "version", "kind", "source", "title", "description");
             foreach (var style in catalog.Styles)
             {

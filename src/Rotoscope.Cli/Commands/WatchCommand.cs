@@ -245,7 +245,7 @@ internal static class WatchCommand
             return;
         }
 
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(context.Out) });
+        var console = context.OutConsole();
         var table = new Table().AddColumn(new TableColumn("watch").NoWrap()).AddColumns("folder", "style", "output", "cron", "last run", "next run");
         foreach (var w in watches)
         {
