@@ -25,10 +25,11 @@ public sealed class BuiltInStylesTests
     }
 
     [Fact]
-    public void Catalog_HasFiveStylesAndANeuralOne_WithMatchingHashes()
+    public void Catalog_HasThirtyNeuralStylesAndTheFilters_WithMatchingHashesAndPreviews()
     {
-        Assert.True(Catalog.Styles.Count >= 5);
-        Assert.Contains(Catalog.Styles, s => s.Kind == StyleKind.Neural);
+        var neural = Catalog.Styles.Count(s => s.Kind == StyleKind.Neural);
+        Assert.True(neural >= 30, $"{neural} neural styles; the catalog promises at least 30");
+        Assert.True(Catalog.Styles.Count(s => s.Kind != StyleKind.Neural) >= 6, "the six filters are missing");
         foreach (var style in Catalog.Styles)
         {
             StyleCatalog.Verify(new StyleChain([style]));
