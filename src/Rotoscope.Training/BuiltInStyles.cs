@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rotoscope.Core;
@@ -24,9 +23,6 @@ public sealed record TrainedBuiltIn(string Id, string ModelPath, string Sha256, 
 /// </summary>
 public static class BuiltInStyles
 {
-    private static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web);
-    private static readonly JsonSerializerOptions CatalogJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private const string Mate = "mate-backgrounds 1.26.0-1";
     private const string Plasma = "plasma-workspace-wallpapers 4:5.27.5-2";
     private const string Skimage = "python3-skimage 0.19.3-8";
@@ -106,15 +102,8 @@ public static class BuiltInStyles
     public static bool IsBuilt(string modelsDirectory, BuiltInStyle style)
     {
         ArgumentNullException.ThrowIfNull(style);
-        var catalogPath = Path.Combine(modelsDirectory, "catalog.json");
-        if (!File.Exists(catalogPath))
-        {
-            return false;
-        }
-
-        var entries = JsonNode.Parse(File.ReadAllText(catalogPath))?["styles"]?.AsArray() ?? [];
-        return entries.Any(e => (string?)e?["id"] == style.Id && (string?)e?["version"] == style.Version
-            && e?["file"] is JsonValue file && File.Exists(Path.Combine(modelsDirectory, (string)file!)));
+        var entry = ModelsCatalog.Open(modelsDirectory).Find(style.Id);
+        return (string?)entry?["version"] == style.Version && entry?["file"] is JsonValue file && File.Exists(Path.Combine(modelsDirectory, (string)file!));
     }
 
     // A style whose image our own code draws (StyleImages/, `models draw-styles`).
@@ -137,12 +126,7 @@ public static class BuiltInStyles
     public static TrainedBuiltIn Train(string modelsDirectory, BuiltInStyle style, string resNet18, string workDirectory, int threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(style);
-        var catalogPath = Path.Combine(modelsDirectory, "catalog.json");
-        if (!File.Exists(catalogPath))
-        {
-            throw new RotoscopeException($"no catalog.json in {modelsDirectory}: point --models at the repository's models folder");
-        }
-
+        _ = ModelsCatalog.PathIn(modelsDirectory); // before minutes of training, not after
         var folder = Path.Combine(modelsDirectory, style.Id);
         var job = new TrainingJob(Path.Combine(folder, "style.jpg"), Path.Combine(modelsDirectory, "content"), Path.Combine(workDirectory, style.Id, style.Version), resNet18, style.Settings)
         {
@@ -157,9 +141,8 @@ public static class BuiltInStyles
         File.WriteAllBytes(Path.Combine(folder, "preview.jpg"), BuiltInFilters.Preview(modelPath, Path.Combine(modelsDirectory, BuiltInFilters.PreviewPhoto)));
         var sha256 = StyleCatalog.HashFile(modelPath);
 
-        var catalog = JsonNode.Parse(File.ReadAllText(catalogPath))!.AsObject();
-        var styles = catalog["styles"]!.AsArray();
-        var entry = new JsonObject
+        var catalog = ModelsCatalog.Open(modelsDirectory);
+        catalog.Put(new JsonObject
         {
             ["id"] = style.Id,
             ["version"] = style.Version,
@@ -177,22 +160,12 @@ public static class BuiltInStyles
                 ["styleImage"] = $"{style.Id}/style.jpg",
                 ["styleImageSource"] = style.StyleImageSource,
                 ["content"] = "content/ (see content/SOURCES.md)",
-                ["settings"] = JsonSerializer.SerializeToNode(style.Settings, SettingsJson),
+                ["settings"] = JsonSerializer.SerializeToNode(style.Settings, ModelsCatalog.SettingsJson),
                 ["finalLoss"] = outcome.Losses.Count > 0 ? Math.Round(outcome.Losses[^1], 5) : null,
                 ["trainingSeconds"] = Math.Round(outcome.TrainingSeconds, 1),
             },
-        };
-        var existing = styles.Select((s, i) => (string?)s?["id"] == style.Id ? i : -1).FirstOrDefault(i => i >= 0, -1);
-        if (existing >= 0)
-        {
-            styles[existing] = entry;
-        }
-        else
-        {
-            styles.Add(entry);
-        }
-
-        File.WriteAllText(catalogPath, catalog.ToJsonString(CatalogJson) + "\n");
+        });
+        catalog.Save();
         return new TrainedBuiltIn(style.Id, modelPath, sha256, outcome.TrainingSeconds);
     }
 }

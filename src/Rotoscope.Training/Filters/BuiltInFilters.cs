@@ -1,4 +1,3 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rotoscope.Core;
@@ -29,11 +28,6 @@ public static class BuiltInFilters
     private const int PreviewWidth = 256;
     private const int PreviewHeight = 144;
 
-    private static readonly JsonSerializerOptions SettingsJson = new(JsonSerializerDefaults.Web);
-
-    // Written as Python's json.dump(indent=2) wrote it, but '+' and non-ASCII text left readable.
-    private static readonly JsonSerializerOptions CatalogJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     public static IReadOnlyList<BuiltInFilter> All { get; } =
     [
         new("toon", "Toon", "Cel shading: flat colour bands with dark outlines.",
@@ -63,14 +57,7 @@ public static class BuiltInFilters
     {
         ArgumentException.ThrowIfNullOrEmpty(modelsDirectory);
         ArgumentNullException.ThrowIfNull(filters);
-        var catalogPath = Path.Combine(modelsDirectory, "catalog.json");
-        if (!File.Exists(catalogPath))
-        {
-            throw new RotoscopeException($"no catalog.json in {modelsDirectory}: point --models at the repository's models folder");
-        }
-
-        var catalog = JsonNode.Parse(File.ReadAllText(catalogPath))!.AsObject();
-        var styles = catalog["styles"]!.AsArray();
+        var catalog = ModelsCatalog.Open(modelsDirectory);
         var written = new List<WrittenFilter>();
         foreach (var filter in filters)
         {
@@ -86,11 +73,11 @@ public static class BuiltInFilters
 
             File.WriteAllBytes(Path.Combine(folder, "preview.jpg"), Preview(modelPath, Path.Combine(modelsDirectory, PreviewPhoto)));
             var sha256 = StyleCatalog.HashFile(modelPath);
-            Record(styles, filter, sha256);
+            Record(catalog, filter, sha256);
             written.Add(new WrittenFilter(filter.Id, modelPath, sha256, changed));
         }
 
-        File.WriteAllText(catalogPath, catalog.ToJsonString(CatalogJson) + "\n");
+        catalog.Save();
         return written;
     }
 
@@ -129,16 +116,16 @@ public static class BuiltInFilters
         return codec.Encode(original, PreviewWidth, PreviewHeight, ImageFormat.Jpeg);
     }
 
-    private static void Record(JsonArray styles, BuiltInFilter filter, string sha256)
+    private static void Record(ModelsCatalog catalog, BuiltInFilter filter, string sha256)
     {
         var made = new JsonObject
         {
             ["builder"] = "rotoscope models build-filters (src/Rotoscope.Training/Filters)",
             ["filter"] = filter.Filter.GetType().Name,
             ["styleImage"] = null,
-            ["settings"] = JsonSerializer.SerializeToNode(filter.Filter, filter.Filter.GetType(), SettingsJson),
+            ["settings"] = JsonSerializer.SerializeToNode(filter.Filter, filter.Filter.GetType(), ModelsCatalog.SettingsJson),
         };
-        if (styles.OfType<JsonObject>().FirstOrDefault(s => (string?)s["id"] == filter.Id) is { } entry)
+        if (catalog.Find(filter.Id) is { } entry)
         {
             entry["title"] = filter.Title;
             entry["description"] = filter.Description;
@@ -148,6 +135,7 @@ public static class BuiltInFilters
         }
 
         // A new filter goes after the last one, before the neural styles.
+        var styles = catalog.Styles;
         var index = styles.Select((s, i) => (string?)s?["kind"] == "filter" ? i + 1 : 0).DefaultIfEmpty(0).Max();
         styles.Insert(index, new JsonObject
         {

@@ -71,10 +71,7 @@ public static class ProceduralStyleImages
     {
         ArgumentException.ThrowIfNullOrEmpty(modelsDirectory);
         ArgumentNullException.ThrowIfNull(images);
-        if (!File.Exists(Path.Combine(modelsDirectory, "catalog.json")))
-        {
-            throw new RotoscopeException($"no catalog.json in {modelsDirectory}: point --models at the repository's models folder");
-        }
+        _ = ModelsCatalog.PathIn(modelsDirectory); // the repository's models folder, not some other
 
         var written = new List<WrittenStyleImage>();
         foreach (var image in images)
