@@ -67,6 +67,9 @@ public sealed record RenderPlan(
     /// <summary>The style chain, with its adjustment.</summary>
     public StyleChain Chain => new(Styles) { Adjustment = Adjustment };
 
+    /// <summary>The styles for people, with versions and adjustment, e.g. <c>mosaic@3.0.0|ink@1.0.0 (strength 0.5)</c>.</summary>
+    public string StylesDescription => Adjustment.Describe(string.Join('|', Styles.Select(s => $"{s.Id}@{s.Version}")));
+
     /// <summary>Where split frames, the audio and the split manifest live.</summary>
     public BlobKey FramesPrefix => BlobKey.Parse($"frames/{SplitKey}");
 

@@ -38,7 +38,7 @@ public sealed record RenderStatus(
         var markers = records.Where(r => r.Key.Value.StartsWith(plan.BatchesPrefix.Value + "/", StringComparison.Ordinal)).Select(r => RangeOf(r.Key)).ToList();
         var styled = markers.Sum(m => m.Last - m.First + 1);
         var latest = markers.Count > 0 ? markers.Max(m => m.Last) : 0;
-        var styles = plan.Adjustment.Describe(string.Join("|", plan.Styles.Select(s => $"{s.Id}@{s.Version}")));
+        var styles = plan.StylesDescription;
 
         var input = plan.InputKey?.Value ?? plan.InputPath;
         RenderStatus Status(string state, long frames, string? reason = null) => new(renderId, state, input, plan.Output, styles, frames, styled, reason, updated) { Started = started, LatestStyledFrame = latest };

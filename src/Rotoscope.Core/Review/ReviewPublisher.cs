@@ -59,7 +59,7 @@ public sealed class ReviewPublisher(IBlobStore store, Connectors connectors, Ffm
             await UploadAsync(root, folder.PathDisplay + "/" + ReviewNames.Copy(plan), File.ReadAllBytes(copy), cancellationToken).ConfigureAwait(false);
             await UploadAsync(root, folder.PathDisplay + "/" + ReviewNames.ContactSheet, sheet, cancellationToken).ConfigureAwait(false);
             await UploadAsync(root, folder.PathDisplay + "/" + ReviewNames.Readme, Encoding.UTF8.GetBytes(Readme(plan, result, manifest, root)), cancellationToken).ConfigureAwait(false);
-            var metadata = new { RenderId = renderId, Input = ReviewNames.InputStem(plan), Styles = StylesOf(plan), result.Frames, result.Fps, result.Width, result.Height, result.Seconds, Rendered = rendered };
+            var metadata = new { RenderId = renderId, Input = ReviewNames.InputStem(plan), Styles = plan.StylesDescription, result.Frames, result.Fps, result.Width, result.Height, result.Seconds, Rendered = rendered };
             await UploadAsync(root, folder.PathDisplay + "/" + ReviewNames.Metadata, JsonSerializer.SerializeToUtf8Bytes(metadata, MetadataJson), cancellationToken).ConfigureAwait(false);
             var link = await root.Client.ShareAsync(folder.PathDisplay, cancellationToken).ConfigureAwait(false);
 
@@ -68,7 +68,7 @@ public sealed class ReviewPublisher(IBlobStore store, Connectors connectors, Ffm
             {
                 var supersedes = existing is null ? await RejectedReviewOfSameInputAsync(plan, cancellationToken).ConfigureAwait(false) : existing.Supersedes;
                 record = new ReviewRecord(
-                    renderId, root.Uri, folder.Name, folder.Id, folder.PathDisplay, link, ReviewState.Pending, ReviewNames.InputStem(plan), StylesOf(plan), plan.InputSha256,
+                    renderId, root.Uri, folder.Name, folder.Id, folder.PathDisplay, link, ReviewState.Pending, ReviewNames.InputStem(plan), plan.StylesDescription, plan.InputSha256,
                     existing?.PublishedAt ?? now, now, DecidedAt: null, Reason: null, effectivePublishTo, existing?.Publication, PublicationError: null, supersedes, NotesHash: null,
                     existing?.History ?? []);
                 record = record.With(now, existing is null ? $"published for review in {folder.PathDisplay}" : $"published again for review in {folder.PathDisplay}");
@@ -87,9 +87,6 @@ public sealed class ReviewPublisher(IBlobStore store, Connectors connectors, Ffm
             work.Delete(recursive: true);
         }
     }
-
-    private static string StylesOf(RenderPlan plan) =>
-        plan.Adjustment.Describe(string.Join("|", plan.Styles.Select(s => $"{s.Id}@{s.Version}")));
 
     private static async Task UploadAsync(ReviewRoot root, string path, byte[] content, CancellationToken cancellationToken)
     {
