@@ -97,7 +97,7 @@ public static class BuiltInStyles
 
     /// <summary>
     /// Whether <paramref name="style"/> is trained: <c>catalog.json</c> in <paramref name="modelsDirectory"/> lists it at
-    /// its version and its model file is there.
+    /// its version and its model file is there. Without a catalog.json, one line says so.
     /// </summary>
     public static bool IsBuilt(string modelsDirectory, BuiltInStyle style)
     {
@@ -126,7 +126,7 @@ public static class BuiltInStyles
     public static TrainedBuiltIn Train(string modelsDirectory, BuiltInStyle style, string resNet18, string workDirectory, int threads, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(style);
-        _ = ModelsCatalog.PathIn(modelsDirectory); // before minutes of training, not after
+        ModelsCatalog.CheckIn(modelsDirectory); // before minutes of training, not after
         var folder = Path.Combine(modelsDirectory, style.Id);
         var job = new TrainingJob(Path.Combine(folder, "style.jpg"), Path.Combine(modelsDirectory, "content"), Path.Combine(workDirectory, style.Id, style.Version), resNet18, style.Settings)
         {

@@ -22,15 +22,13 @@ internal sealed class ModelsCatalog
 
     private ModelsCatalog(string path, JsonObject root) => (this.path, this.root) = (path, root);
 
-    /// <summary>The styles' entries, in catalog order.</summary>
-    public JsonArray Styles => root["styles"]!.AsArray();
+    private JsonArray Styles => root["styles"]!.AsArray();
 
-    /// <summary>The catalog.json in <paramref name="modelsDirectory"/>, or one line saying that is not the repository's models folder.</summary>
-    public static string PathIn(string modelsDirectory)
-    {
-        var path = Path.Combine(modelsDirectory, "catalog.json");
-        return File.Exists(path) ? path : throw new RotoscopeException($"no catalog.json in {modelsDirectory}: point --models at the repository's models folder");
-    }
+    /// <summary>
+    /// Fails with one line unless <paramref name="modelsDirectory"/> has a catalog.json: builders write models and
+    /// images into the folder they are pointed at, and a wrong one would fill up with them before anything else failed.
+    /// </summary>
+    public static void CheckIn(string modelsDirectory) => _ = PathIn(modelsDirectory);
 
     /// <summary>Reads the catalog as it is now (read it again after a long training run: others may have edited it since).</summary>
     public static ModelsCatalog Open(string modelsDirectory)
@@ -42,17 +40,24 @@ internal sealed class ModelsCatalog
     /// <summary>The entry of style <paramref name="id"/>, or null.</summary>
     public JsonObject? Find(string id) => Styles.OfType<JsonObject>().FirstOrDefault(s => (string?)s["id"] == id);
 
-    /// <summary>Replaces the entry with <paramref name="entry"/>'s id in place, or adds it at the end.</summary>
+    /// <summary>
+    /// Replaces the entry with <paramref name="entry"/>'s id in place, or adds it: a filter after the last filter (the
+    /// filters come first), anything else at the end.
+    /// </summary>
     public void Put(JsonObject entry)
     {
-        var index = Styles.IndexOf(Find((string)entry["id"]!));
-        if (index >= 0)
+        var styles = Styles;
+        if (Find((string)entry["id"]!) is { } existing)
         {
-            Styles[index] = entry;
+            styles[styles.IndexOf(existing)] = entry;
+        }
+        else if ((string?)entry["kind"] == "filter")
+        {
+            styles.Insert(styles.Select((s, i) => (string?)s?["kind"] == "filter" ? i + 1 : 0).DefaultIfEmpty(0).Max(), entry);
         }
         else
         {
-            Styles.Add(entry);
+            styles.Add(entry);
         }
     }
 
@@ -60,7 +65,20 @@ internal sealed class ModelsCatalog
     public void Save()
     {
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, root.ToJsonString(FileJson) + "\n");
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, root.ToJsonString(FileJson) + "\n");
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary); // nothing left behind by a failed write (after the move there is nothing to delete)
+        }
+    }
+
+    private static string PathIn(string modelsDirectory)
+    {
+        var path = Path.Combine(modelsDirectory, "catalog.json");
+        return File.Exists(path) ? path : throw new RotoscopeException($"no catalog.json in {modelsDirectory}: point --models at the repository's models folder");
     }
 }

@@ -137,7 +137,7 @@ internal static class BenchCommand
         const double MiB = 1024.0 * 1024;
         var device = (result.Device, result.GpuMemory) switch
         {
-            (InferenceDevice.Cuda, { } gpu) => $"cuda, {gpu.Device}: peak {gpu.PeakBytes / MiB:0} MiB of its {gpu.TotalBytes / MiB:0} MiB in use ({gpu.BeforeBytes / MiB:0} MiB before the bench)",
+            (InferenceDevice.Cuda, { } gpu) => $"cuda, {gpu.Name}: peak {gpu.PeakBytes / MiB:0} MiB of its {gpu.TotalBytes / MiB:0} MiB in use ({gpu.BeforeBytes / MiB:0} MiB before the bench)",
             (InferenceDevice.Cuda, null) => $"cuda (GPU memory not measured: {result.GpuMemoryNote})",
             _ => "cpu",
         };

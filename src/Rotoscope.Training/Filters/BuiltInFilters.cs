@@ -134,10 +134,7 @@ public static class BuiltInFilters
             return;
         }
 
-        // A new filter goes after the last one, before the neural styles.
-        var styles = catalog.Styles;
-        var index = styles.Select((s, i) => (string?)s?["kind"] == "filter" ? i + 1 : 0).DefaultIfEmpty(0).Max();
-        styles.Insert(index, new JsonObject
+        catalog.Put(new JsonObject
         {
             ["id"] = filter.Id, ["version"] = "1.0.0", ["title"] = filter.Title, ["description"] = filter.Description, ["kind"] = "filter",
             ["file"] = $"{filter.Id}/model.onnx", ["sha256"] = sha256, ["preview"] = $"{filter.Id}/preview.jpg", ["license"] = "MIT", ["made"] = made,

@@ -71,7 +71,7 @@ public static class ProceduralStyleImages
     {
         ArgumentException.ThrowIfNullOrEmpty(modelsDirectory);
         ArgumentNullException.ThrowIfNull(images);
-        _ = ModelsCatalog.PathIn(modelsDirectory); // the repository's models folder, not some other
+        ModelsCatalog.CheckIn(modelsDirectory);
 
         var written = new List<WrittenStyleImage>();
         foreach (var image in images)

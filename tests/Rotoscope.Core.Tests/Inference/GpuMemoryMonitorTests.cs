@@ -25,16 +25,17 @@ public sealed class GpuMemoryMonitorTests
             return;
         }
 
-        // A machine with the driver (e.g. a GPU machine): figures a GPU can have, or one line on why not.
+        // A machine with the driver (e.g. a GPU machine): figures a GPU can have. Only a driver without a working GPU,
+        // or several GPUs, may say why not; a binding that misreads NVML ("cannot read the GPU's memory") fails here.
         if (monitor is null)
         {
-            Assert.False(string.IsNullOrWhiteSpace(whyNot));
+            Assert.Matches("^(NVML could not start|NVML finds no GPU$|[0-9]+ GPUs here)", whyNot);
             return;
         }
 
         var use = await monitor.StopAsync();
         Assert.Null(whyNot);
-        Assert.False(string.IsNullOrWhiteSpace(use.Device));
+        Assert.False(string.IsNullOrWhiteSpace(use.Name));
         Assert.InRange(use.TotalBytes, 1L << 28, 1L << 42);
         Assert.InRange(use.BeforeBytes, 0, use.TotalBytes);
         Assert.InRange(use.PeakBytes, use.BeforeBytes, use.TotalBytes);
