@@ -45,9 +45,12 @@ public sealed class TiledStyleRunnerTests
     // little (measured: 1.7% on mosaic 2.0.0, 2.4% on brush 2.0.0), while a seam adds a step several times that.
     // The smoother mosaic 3.0.0 shows each tile's own instance-norm statistics more: across its horizontal borders
     // 4.42 against 4.20 inside tiles (+5%) and 3.71 untiled (+19%), so pairs inside tiles are given 10%.
+    // All 30 neural styles passed when measured (4 min, too long for every CI run): sumi-e came closest, +9.1%
+    // across horizontal borders, so it is checked here beside the first two.
     [Theory]
     [InlineData("mosaic")]
     [InlineData("brush")]
+    [InlineData("sumi-e")]
     public async Task RunAsync_LeavesNoSeams_WhenTheStyleIsANetwork(string style)
     {
         var grid = TileGrid.For(Width, Height, TileSize);
