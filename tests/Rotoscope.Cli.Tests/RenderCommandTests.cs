@@ -136,6 +136,28 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Render_KeepsEveryFrameInItsPlace_WhenTheFrameWorkOverlapsTheModel()
+    {
+        // At 640x360 the CPU runs one frame per model call, and while one frame is in the model the next is decoded and
+        // the last encoded, in a second pair of buffers: a frame taken from the wrong buffer lands in another's place.
+        const int frames = 12;
+        var input = cli.MakeClip("order.mp4", 640, 360, 10, 1.2, audio: false);
+        var invert = Cli.RepoPath("tests", "fixtures", "models", "invert.onnx");
+
+        var outcome = await cli.RunAsync("render", input, "--style", $"{invert}|{invert}", "--output", cli.PathOf("order.out.mp4"));
+
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var sources = Enumerable.Range(0, frames).Select(i => Cli.FrameRgb(input, i)).ToList();
+        for (var i = 0; i < frames; i++)
+        {
+            var styled = Cli.FrameRgb(cli.PathOf("order.out.mp4"), i);
+            var differences = sources.Select(source => MeanAbsoluteDifference(source, styled)).ToList();
+            Assert.True(differences.IndexOf(differences.Min()) == i, $"output frame {i} is closest to input frame {differences.IndexOf(differences.Min())}");
+            Assert.True(differences[i] < 3, $"output frame {i} is {differences[i]:0.00} from its input on average");
+        }
+    }
+
+    [Fact]
     public async Task Render_WritesToDataStore_WhenOutputIsDataUri()
     {
         var input = cli.MakeClip("store.mp4", 96, 64, 10, 0.5);

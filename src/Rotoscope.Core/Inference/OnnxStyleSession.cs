@@ -16,6 +16,8 @@ public sealed class OnnxStyleSession : IDisposable
     private readonly RunOptions shrinkingRunOptions;
     private readonly string[] inputNames;
     private readonly string[] outputNames;
+    // Where the chain's models keep what they pass to each other: the GPU's memory on CUDA.
+    private readonly OrtMemoryInfo deviceMemory;
     private long lastShape;
     private int disposed;
 
@@ -29,13 +31,16 @@ public sealed class OnnxStyleSession : IDisposable
         Device = device;
         DeviceNote = deviceNote;
         this.session = session;
+        deviceMemory = device == InferenceDevice.Cuda
+            ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default)
+            : OrtMemoryInfo.DefaultInstance;
         inputNames = [session.InputNames[0]];
         outputNames = [session.OutputNames[0]];
         runOptions = new RunOptions();
         shrinkingRunOptions = new RunOptions();
         try
         {
-            shrinkingRunOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+            shrinkingRunOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", device == InferenceDevice.Cuda ? "cpu:0;gpu:0" : "cpu:0");
         }
         catch
         {
@@ -66,8 +71,18 @@ public sealed class OnnxStyleSession : IDisposable
     /// Runs the model over a batch: <paramref name="input"/> and <paramref name="output"/> are NCHW float32 RGB
     /// (0..255) of exactly <paramref name="batch"/> x 3 x <paramref name="height"/> x <paramref name="width"/> values.
     /// </summary>
-    public unsafe void Run(ReadOnlySpan<float> input, Span<float> output, int batch, int height, int width)
+    public void Run(ReadOnlySpan<float> input, Span<float> output, int batch, int height, int width) =>
+        RunChain([this], input, output, batch, height, width);
+
+    /// <summary>
+    /// Runs <paramref name="sessions"/> one after another over a batch, as <see cref="Run"/> does for one: the first reads
+    /// <paramref name="input"/>, the last writes <paramref name="output"/>, and what passes between them stays where the
+    /// models run (on a GPU, in its memory: no round trip through the host between models).
+    /// </summary>
+    public static unsafe void RunChain(IReadOnlyList<OnnxStyleSession> sessions, ReadOnlySpan<float> input, Span<float> output, int batch, int height, int width)
     {
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentOutOfRangeException.ThrowIfZero(sessions.Count);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
@@ -85,19 +100,18 @@ public sealed class OnnxStyleSession : IDisposable
                 nameof(output));
         }
 
-        // The arena keeps the high-water mark of every input shape it has seen, so memory would grow with each new
-        // frame size; shrinking it costs a third of the run time (pages are returned and faulted in again), so it is
-        // done only on the first run of a new shape: flat memory, and full speed for the steady stream of one shape.
-        var shapeKey = ((long)batch << 42) | ((long)height << 21) | (long)width;
-        var options = Interlocked.Exchange(ref lastShape, shapeKey) == shapeKey ? runOptions : shrinkingRunOptions;
         long[] shape = [batch, Channels, height, width];
         var bytes = count * sizeof(float);
-
-        Lease();
+        var leased = 0;
         try
         {
-            // Both tensors wrap the caller's buffers without copying (pinned until the run has finished): ORT reads the
-            // batch in place and writes the model's output straight into the caller's output.
+            for (; leased < sessions.Count; leased++)
+            {
+                sessions[leased].Lease();
+            }
+
+            // Both ends wrap the caller's buffers without copying (pinned until the runs have finished): ORT reads the
+            // batch in place and the last model writes straight into the caller's output.
             fixed (float* inputData = input)
             fixed (float* outputData = output)
             {
@@ -105,20 +119,92 @@ public sealed class OnnxStyleSession : IDisposable
                     OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)inputData, bytes);
                 using var outputValue = OrtValue.CreateTensorValueWithData(
                     OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)outputData, bytes);
+                if (sessions.Count == 1)
+                {
+                    sessions[0].RunOne(inputValue, outputValue, shape);
+                    return;
+                }
+
+                // Between models the output is bound to the device of the models on both sides of it (ORT allocates
+                // it from that device's arena); only a chain that spans devices passes through the host.
+                IDisposable? previous = null;
+                var current = inputValue;
                 try
                 {
-                    session.Run(options, inputNames, [inputValue], outputNames, [outputValue]);
+                    for (var i = 0; i < sessions.Count - 1; i++)
+                    {
+                        var between = sessions[i].Device == sessions[i + 1].Device ? sessions[i].deviceMemory : OrtMemoryInfo.DefaultInstance;
+                        var outputs = sessions[i].RunToDevice(current, between, shape);
+                        previous?.Dispose();
+                        (previous, current) = (outputs, outputs[0]);
+                    }
+
+                    sessions[^1].RunOne(current, outputValue, shape);
                 }
-                catch (OrtException e)
+                finally
                 {
-                    throw Diagnose(e, options, inputValue, shape);
+                    previous?.Dispose();
                 }
             }
         }
         finally
         {
-            Unlease();
+            for (var i = 0; i < leased; i++)
+            {
+                sessions[i].Unlease();
+            }
         }
+    }
+
+    // Runs the model into a preallocated output of the input's shape.
+    private void RunOne(OrtValue input, OrtValue output, long[] shape)
+    {
+        var options = OptionsFor(shape);
+        try
+        {
+            session.Run(options, inputNames, [input], outputNames, [output]);
+        }
+        catch (OrtException e)
+        {
+            throw Diagnose(e, options, input, shape);
+        }
+    }
+
+    // Runs the model into an output ORT allocates on the device <paramref name="memory"/> describes; the caller owns
+    // the returned collection (its one value lives as long as it does).
+    private IDisposableReadOnlyCollection<OrtValue> RunToDevice(OrtValue input, OrtMemoryInfo memory, long[] shape)
+    {
+        var options = OptionsFor(shape);
+        using var binding = session.CreateIoBinding();
+        binding.BindInput(inputNames[0], input);
+        binding.BindOutputToDevice(outputNames[0], memory);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = session.RunWithBoundResults(options, binding);
+        }
+        catch (OrtException e)
+        {
+            throw Diagnose(e, options, input, shape);
+        }
+
+        var produced = outputs[0].GetTensorTypeAndShape();
+        if (produced.ElementDataType != TensorElementType.Float || !produced.Shape.AsSpan().SequenceEqual(shape))
+        {
+            outputs.Dispose();
+            throw ChangedShape(produced, shape);
+        }
+
+        return outputs;
+    }
+
+    // The arena keeps the high-water mark of every input shape it has seen, so memory would grow with each new frame
+    // size; shrinking it costs a third of the run time (pages are returned and faulted in again), so it is done only on
+    // the first run of a new shape: flat memory, and full speed for the steady stream of one shape.
+    private RunOptions OptionsFor(long[] shape)
+    {
+        var shapeKey = (shape[0] << 42) | (shape[2] << 21) | shape[3];
+        return Interlocked.Exchange(ref lastShape, shapeKey) == shapeKey ? runOptions : shrinkingRunOptions;
     }
 
     public void Dispose()
@@ -316,16 +402,13 @@ public sealed class OnnxStyleSession : IDisposable
     // output ORT allocates itself, to tell a model that changes the shape (not a style model) from any other failure.
     private OnnxRuntimeException Diagnose(OrtException error, RunOptions options, OrtValue inputValue, long[] shape)
     {
-        var expected = string.Join(',', shape);
         try
         {
             using var outputs = session.Run(options, inputNames, [inputValue], outputNames);
             var produced = outputs[0].GetTensorTypeAndShape();
             if (produced.ElementDataType != TensorElementType.Float || !produced.Shape.AsSpan().SequenceEqual(shape))
             {
-                return new OnnxRuntimeException(
-                    $"model {ModelPath} is not a style model: it produced {ElementTypeName(produced.ElementDataType)} " +
-                    $"[{string.Join(',', produced.Shape)}] for float32 [{expected}]; the output must have the input's shape");
+                return ChangedShape(produced, shape);
             }
         }
         catch (OrtException)
@@ -336,6 +419,10 @@ public sealed class OnnxStyleSession : IDisposable
         var message = OneLine(error.Message);
         return new OnnxRuntimeException($"model {ModelPath} failed on a {string.Join('x', shape)} batch: {message}", message);
     }
+
+    private OnnxRuntimeException ChangedShape(OrtTensorTypeAndShapeInfo produced, long[] shape) => new(
+        $"model {ModelPath} is not a style model: it produced {ElementTypeName(produced.ElementDataType)} " +
+        $"[{string.Join(',', produced.Shape)}] for float32 [{string.Join(',', shape)}]; the output must have the input's shape");
 
     private void Lease()
     {
@@ -357,6 +444,10 @@ public sealed class OnnxStyleSession : IDisposable
             session.Dispose();
             runOptions.Dispose();
             shrinkingRunOptions.Dispose();
+            if (deviceMemory != OrtMemoryInfo.DefaultInstance)
+            {
+                deviceMemory.Dispose();
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Rotoscope.Core.Imaging;
+using Rotoscope.Core.Inference;
 using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Core.Rendering;
@@ -12,6 +14,9 @@ namespace Rotoscope.Core.Rendering;
 /// </remarks>
 public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPool codecs)
 {
+    // What a second pair of buffers may cost on the CPU: 1080p frames one at a time (2 x 25 MB) overlap, 4K do not.
+    private const long SecondPairLimit = 64L << 20;
+
     /// <summary>Styles the frames of <paramref name="batch"/> that are not styled yet.</summary>
     public async Task StylizeAsync(RenderPlan plan, FrameBatch batch, RenderTracker tracker, CancellationToken cancellationToken)
     {
@@ -68,67 +73,45 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
     }
 
     // Encoded frames are small: the batch's split frames are fetched ahead of the model (as many at once as the store
-    // likes) and styled frames are written behind it, so a network store's round trips overlap inference.
+    // likes) and styled frames are written behind it, so a network store's round trips overlap inference. The JPEG work
+    // overlaps it too: while one chunk of frames is in the model, the next is decoded into a second pair of buffers and
+    // the previous one encoded from it, so a GPU does not wait for the CPU between chunks.
     private async Task StylizeFramesAsync(RenderPlan plan, List<long> frames, FrameBatch batch, long[] sizes, RenderTracker tracker, CancellationToken cancellationToken)
     {
-        var chain = plan.Chain;
         var (width, height) = (plan.Width, plan.Height);
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
         var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, frames.Count);
-        var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
-        var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var chunks = frames.Chunk(perCall).ToArray();
+        var pairs = new (float[] Input, float[] Output)[Math.Min(PairsOfBuffers(perCall * slot), chunks.Length)];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
         var ahead = Math.Max(1, store.ParallelTransfers);
         var fetches = new Task<byte[]>?[frames.Count];
-        var writes = new List<Task>();
+        var decodes = new Task?[chunks.Length];
+        var encodes = new Task?[pairs.Length];
+        var writes = new ConcurrentQueue<Task>();
         try
         {
-            var next = 0;
-            foreach (var chunk in frames.Chunk(perCall))
+            for (var p = 0; p < pairs.Length; p++)
             {
-                for (var j = next; j < Math.Min(frames.Count, next + chunk.Length + ahead); j++)
+                pairs[p] = (ArrayPool<float>.Shared.Rent(perCall * slot), ArrayPool<float>.Shared.Rent(perCall * slot));
+            }
+
+            for (var k = 0; k < chunks.Length; k++)
+            {
+                // A pair's input is free again once its last chunk has been through the model, its output once that
+                // chunk is encoded.
+                for (var next = k; next < Math.Min(chunks.Length, k + pairs.Length); next++)
                 {
-                    fetches[j] ??= store.ReadAllBytesAsync(plan.SplitFrame(frames[j]), cancellationToken);
+                    decodes[next] ??= DecodeAsync(next);
                 }
 
-                var first = next;
-                await Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
+                var (input, output) = pairs[k % pairs.Length];
+                await decodes[k]!.ConfigureAwait(false);
+                if (encodes[k % pairs.Length] is { } encoding)
                 {
-                    var encoded = await fetches[first + i]!.ConfigureAwait(false);
-                    fetches[first + i] = null;
-                    using var image = await DecodeSplitFrameAsync(plan, chunk[i], encoded).ConfigureAwait(false);
-                    PixelLayout.HwcToPlanar(image.Pixels, width, height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
-                }).ConfigureAwait(false);
-
-                var (styled, inference) = await runner.RunAsync(chain, buffer, scratch, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-                tracker.AddInferenceTime(inference);
-
-                var written = new Task?[chunk.Length];
-                try
-                {
-                    EncodeAndWrite();
+                    await encoding.ConfigureAwait(false);
                 }
-                finally
-                {
-                    writes.AddRange(written.OfType<Task>()); // awaited below, or in finally if this batch fails
-                }
-
-                void EncodeAndWrite() => Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-                {
-                    var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
-                    try
-                    {
-                        PixelLayout.PlanarToHwc(styled.AsSpan(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
-                        var encoded = codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, plan.FrameFormat);
-                        sizes[chunk[i] - batch.First] = encoded.Length;
-                        written[i] = store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, cancellationToken);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(rgb);
-                    }
-                });
 
                 // Writes behind the model stay bounded too.
                 while (writes.Count(w => !w.IsCompleted) > ahead)
@@ -136,21 +119,72 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                     await Task.WhenAny(writes.Where(w => !w.IsCompleted)).ConfigureAwait(false);
                 }
 
-                next += chunk.Length;
-                tracker.Advance(RenderStage.Stylizing, chunk.Length);
+                var chunk = chunks[k];
+                tracker.AddInferenceTime(await runner.RunAsync(plan.Chain, input, output, chunk.Length, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false));
+                encodes[k % pairs.Length] = Task.Run(() =>
+                {
+                    EncodeAndWrite(chunk, output);
+                    tracker.Advance(RenderStage.Stylizing, chunk.Length);
+                }, cancellationToken);
             }
 
+            await Task.WhenAll(encodes.OfType<Task>()).ConfigureAwait(false);
             await Task.WhenAll(writes).ConfigureAwait(false);
         }
         finally
         {
             // Nothing of this batch reads or writes after it returns, even when it fails (and then with that failure).
+            await Task.WhenAll(decodes.OfType<Task>().Concat(encodes.OfType<Task>())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await Task.WhenAll(writes.Concat(fetches.OfType<Task>())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(scratch);
+            foreach (var (input, output) in pairs.Where(pair => pair.Input is not null))
+            {
+                ArrayPool<float>.Shared.Return(input);
+                ArrayPool<float>.Shared.Return(output);
+            }
         }
+
+        // Starts fetching this chunk's frames and as many after them as the store takes at once, then decodes the chunk.
+        Task DecodeAsync(int k)
+        {
+            var first = k * perCall;
+            var chunk = chunks[k];
+            for (var j = first; j < Math.Min(frames.Count, first + chunk.Length + ahead); j++)
+            {
+                fetches[j] ??= store.ReadAllBytesAsync(plan.SplitFrame(frames[j]), cancellationToken);
+            }
+
+            var input = pairs[k % pairs.Length].Input;
+            return Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
+            {
+                var encoded = await fetches[first + i]!.ConfigureAwait(false);
+                fetches[first + i] = null;
+                using var image = await DecodeSplitFrameAsync(plan, chunk[i], encoded).ConfigureAwait(false);
+                PixelLayout.HwcToPlanar(image.Pixels, width, height, input.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
+            });
+        }
+
+        void EncodeAndWrite(long[] chunk, float[] styled) => Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        {
+            var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
+            try
+            {
+                PixelLayout.PlanarToHwc(styled.AsSpan(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
+                var encoded = codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, plan.FrameFormat);
+                sizes[chunk[i] - batch.First] = encoded.Length;
+                writes.Enqueue(store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, cancellationToken));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rgb);
+            }
+        });
     }
+
+    // Two pairs of buffers let the frame work overlap the model; one pair makes them take turns. On a GPU it is always
+    // two; on the CPU (the model takes every core, and concurrent batch jobs overlap each other anyway) only while the
+    // second pair is small, so 4K frames keep their memory bound.
+    private int PairsOfBuffers(int values) =>
+        runner.Device == InferenceDevice.Cuda || (long)values * sizeof(float) * 2 <= SecondPairLimit ? 2 : 1;
 
     // A split frame that does not decode (damaged on disk since the split) cannot be redone alone: it and the split
     // manifest go, so the next run splits again.

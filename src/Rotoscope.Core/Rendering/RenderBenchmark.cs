@@ -117,16 +117,16 @@ public static class RenderBenchmark
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
         var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, (int)manifest.Frames);
-        var buffer = ArrayPool<float>.Shared.Rent(perCall * slot);
-        var scratch = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var input = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var output = ArrayPool<float>.Shared.Rent(perCall * slot);
         var timed = TimeSpan.Zero;
         var batchFrames = (int)Math.Min(manifest.Frames, plan.BatchSize);
         TimeSpan firstRun, steadyCall;
         try
         {
             // The first run is kept out of the inference time: the steady cost per frame is what the render is compared with.
-            (_, firstRun) = await runner.RunAsync(plan.Chain, buffer, scratch, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-            (_, steadyCall) = await runner.RunAsync(plan.Chain, buffer, scratch, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            firstRun = await runner.RunAsync(plan.Chain, input, output, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            steadyCall = await runner.RunAsync(plan.Chain, input, output, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
             for (long first = 1; first <= manifest.Frames; first += perCall)
             {
                 var count = (int)Math.Min(perCall, manifest.Frames - first + 1);
@@ -134,17 +134,16 @@ public static class RenderBenchmark
                 {
                     var encoded = await store.ReadAllBytesAsync(plan.SplitFrame(first + i), cancellationToken).ConfigureAwait(false);
                     using var image = codecs.Decode(encoded);
-                    PixelLayout.HwcToPlanar(image.Pixels, plan.Width, plan.Height, buffer.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
+                    PixelLayout.HwcToPlanar(image.Pixels, plan.Width, plan.Height, input.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
                 }
 
-                var (_, inference) = await runner.RunAsync(plan.Chain, buffer, scratch, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-                timed += inference;
+                timed += await runner.RunAsync(plan.Chain, input, output, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<float>.Shared.Return(output);
         }
 
         return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall, runner.Device, runner.Notes.FirstOrDefault());

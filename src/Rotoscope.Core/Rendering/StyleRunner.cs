@@ -52,66 +52,51 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     }
 
     /// <summary>
-    /// Applies the chain to <paramref name="batch"/> frames held planar (NCHW) in <paramref name="buffer"/>, then its
-    /// adjustment against those frames; returns the array that holds the result (<paramref name="buffer"/> or
-    /// <paramref name="scratch"/>: models ping-pong between them) and the time the models ran, not counting the wait for
-    /// another batch's turn.
+    /// Applies the chain to <paramref name="batch"/> frames held planar (NCHW) in <paramref name="input"/>, which it
+    /// leaves as they are, then its adjustment against those frames, into <paramref name="output"/>; returns the time
+    /// the models ran, not counting the wait for another batch's turn.
     /// </summary>
-    public async Task<(float[] Result, TimeSpan Inference)> RunAsync(StyleChain chain, float[] buffer, float[] scratch, int batch, int height, int width, CancellationToken cancellationToken)
+    public async Task<TimeSpan> RunAsync(StyleChain chain, float[] input, float[] output, int batch, int height, int width, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        if (chain.Adjustment.IsNone)
-        {
-            return await RunModelsAsync(chain, buffer, scratch, batch, height, width, cancellationToken).ConfigureAwait(false);
-        }
-
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        var length = batch * 3 * height * width;
         if (chain.Adjustment.Strength == 0)
         {
-            return (buffer, TimeSpan.Zero); // none of the style reaches the output: the frames are the result as they are
+            input.AsSpan(0, length).CopyTo(output); // none of the style reaches the output: the frames are the result as they are
+            return TimeSpan.Zero;
         }
 
-        // The models overwrite the input as they ping-pong, and the adjustment needs the original frames: keep a copy.
-        var length = batch * 3 * height * width;
-        var original = ArrayPool<float>.Shared.Rent(length);
-        try
+        var inference = await RunModelsAsync(chain, input, output, batch, height, width, cancellationToken).ConfigureAwait(false);
+        if (!chain.Adjustment.IsNone)
         {
-            buffer.AsSpan(0, length).CopyTo(original);
-            var (result, inference) = await RunModelsAsync(chain, buffer, scratch, batch, height, width, cancellationToken).ConfigureAwait(false);
-            chain.Adjustment.Apply(result.AsSpan(0, length), original.AsSpan(0, length), height * width);
-            return (result, inference);
+            chain.Adjustment.Apply(output.AsSpan(0, length), input.AsSpan(0, length), height * width);
         }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(original);
-        }
+
+        return inference;
     }
 
-    private async Task<(float[] Result, TimeSpan Inference)> RunModelsAsync(StyleChain chain, float[] buffer, float[] scratch, int batch, int height, int width, CancellationToken cancellationToken)
+    private async Task<TimeSpan> RunModelsAsync(StyleChain chain, float[] input, float[] output, int batch, int height, int width, CancellationToken cancellationToken)
     {
         var length = batch * 3 * height * width;
         await inferenceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var (source, target) = (buffer, scratch);
+            var models = chain.Models.Select(SessionFor).ToList();
             var grid = TileGrid.For(width, height, options.TileSize);
-            foreach (var model in chain.Models)
+            if (grid.IsTiled)
             {
-                var session = SessionFor(model);
-                if (grid.IsTiled)
-                {
-                    RunTiled(session, grid, source, target, batch);
-                }
-                else
-                {
-                    session.Run(source.AsSpan(0, length), target.AsSpan(0, length), batch, height, width);
-                }
-
-                (source, target) = (target, source);
+                RunTiled(models, grid, input, output, batch);
+            }
+            else
+            {
+                OnnxStyleSession.RunChain(models, input.AsSpan(0, length), output.AsSpan(0, length), batch, height, width);
             }
 
             EvictLeastRecentlyUsed(chain);
-            return (source, Stopwatch.GetElapsedTime(started));
+            return Stopwatch.GetElapsedTime(started);
         }
         finally
         {
@@ -127,20 +112,20 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     {
         var (paddedWidth, paddedHeight) = (PixelLayout.PadToMultiple(width, 4), PixelLayout.PadToMultiple(height, 4));
         var slot = 3 * paddedWidth * paddedHeight;
-        var buffer = ArrayPool<float>.Shared.Rent(slot);
-        var scratch = ArrayPool<float>.Shared.Rent(slot);
+        var input = ArrayPool<float>.Shared.Rent(slot);
+        var output = ArrayPool<float>.Shared.Rent(slot);
         try
         {
-            PixelLayout.HwcToPlanar(rgb.Span[..(width * height * 3)], width, height, buffer.AsSpan(0, slot), paddedWidth, paddedHeight);
-            var (styled, _) = await RunAsync(chain, buffer, scratch, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+            PixelLayout.HwcToPlanar(rgb.Span[..(width * height * 3)], width, height, input.AsSpan(0, slot), paddedWidth, paddedHeight);
+            await RunAsync(chain, input, output, 1, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
             var result = new byte[width * height * 3];
-            PixelLayout.PlanarToHwc(styled.AsSpan(0, slot), paddedWidth, paddedHeight, result, width, height);
+            PixelLayout.PlanarToHwc(output.AsSpan(0, slot), paddedWidth, paddedHeight, result, width, height);
             return result;
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(buffer);
-            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<float>.Shared.Return(input);
+            ArrayPool<float>.Shared.Return(output);
         }
     }
 
@@ -155,25 +140,40 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
         inferenceGate.Dispose();
     }
 
-    // A frame larger than a tile runs tile by tile: the model's activations then need memory for one tile, not the frame.
-    private static void RunTiled(OnnxStyleSession session, TileGrid grid, float[] source, float[] target, int batch)
+    // A frame larger than a tile runs tile by tile, model by model (a model sees its whole input before the next one
+    // runs): the models' activations then need memory for one tile, not the frame. Between models the frames ping-pong
+    // through a scratch batch, so that the last model writes the output and the input is kept.
+    private static void RunTiled(List<OnnxStyleSession> models, TileGrid grid, float[] input, float[] output, int batch)
     {
         var slot = 3 * grid.Width * grid.Height;
         var tileLength = 3 * grid.TileWidth * grid.TileHeight;
         var tileInput = ArrayPool<float>.Shared.Rent(tileLength);
         var tileOutput = ArrayPool<float>.Shared.Rent(tileLength);
+        var scratch = models.Count > 1 ? ArrayPool<float>.Shared.Rent(batch * slot) : null;
         try
         {
-            TileRun run = (input, output, height, width) => session.Run(input, output, 1, height, width);
-            for (var frame = 0; frame < batch; frame++)
+            var source = input;
+            for (var i = 0; i < models.Count; i++)
             {
-                grid.Run(source.AsSpan(frame * slot, slot), target.AsSpan(frame * slot, slot), tileInput, tileOutput, run);
+                var target = (models.Count - 1 - i) % 2 == 0 ? output : scratch!;
+                var session = models[i];
+                TileRun run = (tileIn, tileOut, height, width) => session.Run(tileIn, tileOut, 1, height, width);
+                for (var frame = 0; frame < batch; frame++)
+                {
+                    grid.Run(source.AsSpan(frame * slot, slot), target.AsSpan(frame * slot, slot), tileInput, tileOutput, run);
+                }
+
+                source = target;
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(tileInput);
             ArrayPool<float>.Shared.Return(tileOutput);
+            if (scratch is not null)
+            {
+                ArrayPool<float>.Shared.Return(scratch);
+            }
         }
     }
 

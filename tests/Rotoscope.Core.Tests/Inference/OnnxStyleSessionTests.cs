@@ -218,6 +218,46 @@ public sealed class OnnxStyleSessionTests
 
     [Fact]
     [Trait("Category", "Integration")]
+    public void RunChain_ThrowsNotAStyleModel_WhenAModelInsideTheChainChangesTheShape()
+    {
+        // Inside a chain the output is allocated by ONNX Runtime, so the shape is checked after the run.
+        var path = OnnxRuntimeFixture.Model("drops_channel.onnx");
+        using var invert = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        using var drops = OnnxStyleSession.Open(path, new InferenceOptions());
+        var buffer = new float[2 * 3 * 4 * 8];
+
+        var error = Assert.Throws<OnnxRuntimeException>(() => OnnxStyleSession.RunChain([invert, drops, invert], buffer, new float[buffer.Length], 2, 4, 8));
+
+        Assert.Equal(
+            $"model {path} is not a style model: it produced float32 [2,2,4,8] for float32 [2,3,4,8]; the output must have the input's shape",
+            error.Message);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void RunChain_ReleasesItsIntermediates_WhenRunManyTimes()
+    {
+        // Every run allocates what passes between the models; none may outlive its run.
+        using var invert = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());
+        var input = Enumerable.Range(0, 3 * 256 * 256).Select(i => (float)(i % 256)).ToArray();
+        var output = new float[input.Length];
+        OnnxStyleSession.RunChain([invert, invert, invert], input, output, 1, 256, 256);
+        using var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.PrivateMemorySize64;
+
+        for (var i = 0; i < 200; i++)
+        {
+            OnnxStyleSession.RunChain([invert, invert, invert], input, output, 1, 256, 256);
+        }
+
+        process.Refresh();
+        Assert.Equal(input.Select(v => 255 - v), output);
+        Assert.True(process.PrivateMemorySize64 - before < 64L << 20, $"memory grew by {(process.PrivateMemorySize64 - before) >> 20} MiB over 200 chained runs");
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public void Run_ThrowsObjectDisposed_WhenSessionDisposed()
     {
         var session = OnnxStyleSession.Open(OnnxRuntimeFixture.Model("invert.onnx"), new InferenceOptions());

@@ -28,30 +28,52 @@ public sealed class StyleRunnerTests
     }
 
     [Fact]
-    public async Task RunAsync_BlendsWithTheFramesAsTheyCameIn_WhenAChainOfTwoOverwritesThem()
+    public async Task RunAsync_BlendsWithTheFramesAsTheyCameIn_WhenAChainOfTwoRuns()
     {
-        // A chain of two models ping-pongs back into the input array, so the original must have been kept aside.
         using var runner = new StyleRunner(new InferenceOptions());
         var invert = OnnxRuntimeFixture.Model("invert.onnx");
         var input = Pattern(2);
 
         var none = await RunAsync(runner, Catalog.Resolve($"{invert}|posterize") with { Adjustment = new StyleAdjustment(0) }, input, 2);
-        var half = await RunAsync(runner, Catalog.Resolve(invert) with { Adjustment = new StyleAdjustment(0.5) }, input, 2);
+        var half = await RunAsync(runner, Catalog.Resolve($"{invert}|{invert}|{invert}") with { Adjustment = new StyleAdjustment(0.5) }, input, 2);
 
         Assert.Equal(input, none);
         Assert.All(half, v => Assert.Equal(127.5f, v)); // halfway between x and 255 - x
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RunAsync_GivesWhatTheModelsGiveOneAfterAnother_WhenTheChainPassesFramesBetweenModels(bool tiled)
+    {
+        // Untiled, a chain's models hand their output to the next inside ONNX Runtime; tiled, through a scratch batch.
+        using var runner = new StyleRunner(new InferenceOptions(TileSize: tiled ? TileGrid.MinimumTileSize : 0));
+        var side = tiled ? 2 * TileGrid.MinimumTileSize : Side;
+        var invert = OnnxRuntimeFixture.Model("invert.onnx");
+        var input = Pattern(2, side);
+
+        var inverted = await RunAsync(runner, Catalog.Resolve(invert), input, 2, side);
+        var posterized = await RunAsync(runner, Catalog.Resolve("posterize"), inverted, 2, side);
+        var chained = await RunAsync(runner, Catalog.Resolve($"{invert}|posterize"), input, 2, side);
+        var twice = await RunAsync(runner, Catalog.Resolve($"{invert}|{invert}"), input, 2, side);
+
+        Assert.NotEqual(input, posterized);
+        Assert.Equal(posterized, chained);
+        Assert.All(input.Zip(twice), pair => Assert.Equal(pair.First, pair.Second, 1e-3f));
     }
 
     private static IOrderedEnumerable<string> PathsOf(params string[] styles) => styles.Select(s => Catalog.Resolve(s).Models.Single().ModelPath).Order();
 
     private static Task<float[]> RunAsync(StyleRunner runner, string style) => RunAsync(runner, Catalog.Resolve(style), Pattern(1), 1);
 
-    private static async Task<float[]> RunAsync(StyleRunner runner, StyleChain chain, float[] frames, int batch)
+    private static async Task<float[]> RunAsync(StyleRunner runner, StyleChain chain, float[] frames, int batch, int side = Side)
     {
-        var buffer = frames.ToArray();
-        var (result, _) = await runner.RunAsync(chain, buffer, new float[buffer.Length], batch, Side, Side, CancellationToken.None);
-        return result[..buffer.Length];
+        var input = frames.ToArray();
+        var output = new float[input.Length];
+        await runner.RunAsync(chain, input, output, batch, side, side, CancellationToken.None);
+        Assert.Equal(frames, input); // the frames are left as they came in
+        return output;
     }
 
-    private static float[] Pattern(int frames) => [.. Enumerable.Range(0, frames * 3 * Side * Side).Select(i => (float)(i * 7 % 256))];
+    private static float[] Pattern(int frames, int side = Side) => [.. Enumerable.Range(0, frames * 3 * side * side).Select(i => (float)(i * 7 % 256))];
 }

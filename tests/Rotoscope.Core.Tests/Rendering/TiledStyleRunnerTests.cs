@@ -118,19 +118,19 @@ public sealed class TiledStyleRunnerTests
     {
         using var runner = new StyleRunner(new InferenceOptions(TileSize: tileSize));
         var slot = 3 * Width * Height;
-        var buffer = new float[frames.Length * slot];
-        var scratch = new float[buffer.Length];
+        var input = new float[frames.Length * slot];
+        var output = new float[input.Length];
         for (var i = 0; i < frames.Length; i++)
         {
-            PixelLayout.HwcToPlanar(frames[i], Width, Height, buffer.AsSpan(i * slot, slot), Width, Height);
+            PixelLayout.HwcToPlanar(frames[i], Width, Height, input.AsSpan(i * slot, slot), Width, Height);
         }
 
-        var (result, _) = await runner.RunAsync(chain, buffer, scratch, frames.Length, Height, Width, CancellationToken.None);
+        await runner.RunAsync(chain, input, output, frames.Length, Height, Width, CancellationToken.None);
 
         return frames.Select((_, i) =>
         {
             var rgb = new byte[Width * Height * 3];
-            PixelLayout.PlanarToHwc(result.AsSpan(i * slot, slot), Width, Height, rgb, Width, Height);
+            PixelLayout.PlanarToHwc(output.AsSpan(i * slot, slot), Width, Height, rgb, Width, Height);
             return rgb;
         }).ToArray();
     }
