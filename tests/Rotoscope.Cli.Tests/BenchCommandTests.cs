@@ -50,7 +50,10 @@ public sealed class BenchCommandTests : IDisposable
         // GPU memory is a CUDA figure: not measured, and not explained away, when the models ran on the CPU.
         Assert.Equal(JsonValueKind.Null, result.GetProperty("gpuMemory").ValueKind);
         Assert.Equal(JsonValueKind.Null, result.GetProperty("gpuMemoryNote").ValueKind);
+        // Whether the models waited for frame work: a share of the stylizing stage, as on a GPU.
+        Assert.InRange(result.GetProperty("modelBusy").GetDouble(), 0.001, 1);
         Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.Contains("model busy       ", plain.Out, StringComparison.Ordinal);
         Assert.Contains("device           cpu; --device auto: CUDA execution provider unavailable (this build has the CPU-only ONNX Runtime", plain.Out, StringComparison.Ordinal);
     }
 

@@ -123,6 +123,7 @@ internal static class BenchCommand
                 end to end       {result.EndToEndSeconds:0.00} s ({result.FramesPerSecond:0.0} frames/s)
                 pure inference   {result.InferenceSeconds:0.00} s ({result.InferenceFramesPerSecond:0.0} frames/s); {result.InferenceInRenderSeconds:0.00} s inside the render
                 efficiency       {result.Efficiency:0.000} (inference / end to end)
+                model busy       {result.ModelBusy:0.000} of the stylizing stage (below 1: the model waited for frame work)
                 stages           {stages}
                 peak memory      {result.PeakMemoryBytes / (1024.0 * 1024):0} MiB
                 model start      {result.ModelStartSeconds * 1000:0} ms per worker (warm sessions); a batch's steady inference takes {result.SteadyBatchSeconds * 1000:0} ms

@@ -34,16 +34,16 @@ internal static class CommandOptions
         DefaultValueFactory = _ => 0,
     };
 
-    public static Option<int> Tile()
+    public static Option<int?> Tile()
     {
-        var tile = new Option<int>("--tile")
+        var tile = new Option<int?>("--tile")
         {
-            Description = $"Run frames larger than N pixels a side in overlapping N-pixel tiles, blended (bounded memory for 4K); 0: never tile. Default {InferenceOptions.DefaultTileSize}.",
-            DefaultValueFactory = _ => InferenceOptions.DefaultTileSize,
+            Description = $"Run frames larger than N pixels a side in overlapping N-pixel tiles, blended (bounded memory for 4K); 0: never tile. " +
+                $"Default {InferenceOptions.DefaultTileSize(InferenceDevice.Cpu)} on the CPU, {InferenceOptions.DefaultTileSize(InferenceDevice.Cuda)} on a GPU.",
         };
         tile.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 0 or (> 0 and < TileGrid.MinimumTileSize))
+            if (r.GetValueOrDefault<int?>() is < 0 or (> 0 and < TileGrid.MinimumTileSize))
             {
                 r.AddError($"--tile must be 0 (no tiling) or at least {TileGrid.MinimumTileSize}");
             }

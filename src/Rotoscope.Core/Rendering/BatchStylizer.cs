@@ -81,9 +81,10 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         var (width, height) = (plan.Width, plan.Height);
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
-        var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, frames.Count);
+        var perCall = StyleRunner.FramesPerCall(runner.Device, paddedWidth, paddedHeight, frames.Count);
         var chunks = frames.Chunk(perCall).ToArray();
-        var pairs = new (float[] Input, float[] Output)[Math.Min(PairsOfBuffers(perCall * slot), chunks.Length)];
+        var values = perCall * slot;
+        var pairs = new (IMemoryOwner<float> Input, IMemoryOwner<float> Output)[Math.Min(PairsOfBuffers(values), chunks.Length)];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
         var ahead = Math.Max(1, store.ParallelTransfers);
         var fetches = new Task<byte[]>?[frames.Count];
@@ -94,7 +95,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
         {
             for (var p = 0; p < pairs.Length; p++)
             {
-                pairs[p] = (ArrayPool<float>.Shared.Rent(perCall * slot), ArrayPool<float>.Shared.Rent(perCall * slot));
+                pairs[p] = (runner.RentFrames(values), runner.RentFrames(values));
             }
 
             for (var k = 0; k < chunks.Length; k++)
@@ -106,7 +107,7 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                     decodes[next] ??= DecodeAsync(next);
                 }
 
-                var (input, output) = pairs[k % pairs.Length];
+                var (input, output) = (pairs[k % pairs.Length].Input.Memory[..values], pairs[k % pairs.Length].Output.Memory[..values]);
                 await decodes[k]!.ConfigureAwait(false);
                 if (encodes[k % pairs.Length] is { } encoding)
                 {
@@ -136,10 +137,10 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
             // Nothing of this batch reads or writes after it returns, even when it fails (and then with that failure).
             await Task.WhenAll(decodes.OfType<Task>().Concat(encodes.OfType<Task>())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await Task.WhenAll(writes.Concat(fetches.OfType<Task>())).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            foreach (var (input, output) in pairs.Where(pair => pair.Input is not null))
+            foreach (var (input, output) in pairs)
             {
-                ArrayPool<float>.Shared.Return(input);
-                ArrayPool<float>.Shared.Return(output);
+                input?.Dispose();
+                output?.Dispose();
             }
         }
 
@@ -153,22 +154,22 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                 fetches[j] ??= store.ReadAllBytesAsync(plan.SplitFrame(frames[j]), cancellationToken);
             }
 
-            var input = pairs[k % pairs.Length].Input;
+            var input = pairs[k % pairs.Length].Input.Memory;
             return Parallel.ForEachAsync(Enumerable.Range(0, chunk.Length), parallel, async (i, ct) =>
             {
                 var encoded = await fetches[first + i]!.ConfigureAwait(false);
                 fetches[first + i] = null;
                 using var image = await DecodeSplitFrameAsync(plan, chunk[i], encoded).ConfigureAwait(false);
-                PixelLayout.HwcToPlanar(image.Pixels, width, height, input.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
+                PixelLayout.HwcToPlanar(image.Pixels, width, height, input.Span.Slice(i * slot, slot), paddedWidth, paddedHeight);
             });
         }
 
-        void EncodeAndWrite(long[] chunk, float[] styled) => Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        void EncodeAndWrite(long[] chunk, Memory<float> styled) => Parallel.For(0, chunk.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var rgb = ArrayPool<byte>.Shared.Rent(width * height * 3);
             try
             {
-                PixelLayout.PlanarToHwc(styled.AsSpan(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
+                PixelLayout.PlanarToHwc(styled.Span.Slice(i * slot, slot), paddedWidth, paddedHeight, rgb.AsSpan(0, width * height * 3), width, height);
                 var encoded = codecs.Encode(rgb.AsSpan(0, width * height * 3), width, height, plan.FrameFormat);
                 sizes[chunk[i] - batch.First] = encoded.Length;
                 writes.Enqueue(store.WriteAllBytesAsync(plan.StyledFrame(chunk[i]), encoded, cancellationToken));

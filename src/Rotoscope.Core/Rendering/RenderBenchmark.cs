@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Rotoscope.Core.Imaging;
 using Rotoscope.Core.Inference;
@@ -13,6 +12,10 @@ public sealed record BenchmarkSpec(string Style, int Width, int Height, Rational
 /// <summary>Figures measured in one run: end-to-end render time against pure inference time for the same frames.</summary>
 /// <param name="Efficiency">Pure inference time / end-to-end time: the share of a render spent doing the work that matters.</param>
 /// <param name="InferenceInRenderSeconds">Model run time inside the render: above the pure time when other work slows it.</param>
+/// <param name="ModelBusy">
+/// In-render inference time / the stylizing stage's time: the share of that stage during which a model ran. Below 1 the
+/// models (on a GPU, the GPU) waited for frames to be fetched, decoded, encoded or stored.
+/// </param>
 /// <param name="PeakMemoryBytes">Peak working set of the process during the render.</param>
 /// <param name="ModelStartSeconds">
 /// Opening the chain's sessions plus their first run, beyond a steady run of the same frames: what every batch would
@@ -34,6 +37,7 @@ public sealed record BenchmarkResult(
     double FramesPerSecond,
     double InferenceFramesPerSecond,
     double InferenceInRenderSeconds,
+    double ModelBusy,
     long PeakMemoryBytes,
     double ModelStartSeconds,
     double SteadyBatchSeconds,
@@ -92,7 +96,7 @@ public static class RenderBenchmark
             return new BenchmarkResult(
                 spec.Style, result.Width, result.Height, result.Frames, Math.Round(endToEnd, 3), Math.Round(inference, 3),
                 Math.Round(inference / endToEnd, 3), Math.Round(result.Frames / endToEnd, 2), Math.Round(result.Frames / inference, 2),
-                result.InferenceSeconds, peak, Math.Round(modelStart, 3), Math.Round(steadyBatch, 3), Environment.ProcessorCount, stages,
+                result.InferenceSeconds, ModelBusy(result), peak, Math.Round(modelStart, 3), Math.Round(steadyBatch, 3), Environment.ProcessorCount, stages,
                 device, deviceNote, onGpu ? gpuMemory : null, onGpu ? gpuNote : null);
         }
         finally
@@ -100,6 +104,9 @@ public static class RenderBenchmark
             work.Delete(recursive: true);
         }
     }
+
+    private static double ModelBusy(RenderResult result) =>
+        result.StageSeconds.TryGetValue("stylizing", out var stylizing) && stylizing > 0 ? Math.Round(Math.Min(1, result.InferenceSeconds / stylizing), 3) : 0;
 
     // The same frames, the same sessions setup and the same frames per call as the render; only Run calls are timed.
     // Also times what starting the chain costs: opening its sessions and their first run, less a steady run.
@@ -116,34 +123,27 @@ public static class RenderBenchmark
 
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
-        var perCall = runner.FramesPerCall(paddedWidth, paddedHeight, (int)manifest.Frames);
-        var input = ArrayPool<float>.Shared.Rent(perCall * slot);
-        var output = ArrayPool<float>.Shared.Rent(perCall * slot);
+        var perCall = StyleRunner.FramesPerCall(runner.Device, paddedWidth, paddedHeight, (int)manifest.Frames);
+        // The render's kind of frame memory (page-locked on a GPU), so the copies to the device cost what they cost there.
+        using var input = runner.RentFrames(perCall * slot);
+        using var output = runner.RentFrames(perCall * slot);
         var timed = TimeSpan.Zero;
         var batchFrames = (int)Math.Min(manifest.Frames, plan.BatchSize);
-        TimeSpan firstRun, steadyCall;
-        try
-        {
-            // The first run is kept out of the inference time: the steady cost per frame is what the render is compared with.
-            firstRun = await runner.RunAsync(plan.Chain, input, output, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-            steadyCall = await runner.RunAsync(plan.Chain, input, output, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-            for (long first = 1; first <= manifest.Frames; first += perCall)
-            {
-                var count = (int)Math.Min(perCall, manifest.Frames - first + 1);
-                for (var i = 0; i < count; i++)
-                {
-                    var encoded = await store.ReadAllBytesAsync(plan.SplitFrame(first + i), cancellationToken).ConfigureAwait(false);
-                    using var image = codecs.Decode(encoded);
-                    PixelLayout.HwcToPlanar(image.Pixels, plan.Width, plan.Height, input.AsSpan(i * slot, slot), paddedWidth, paddedHeight);
-                }
 
-                timed += await runner.RunAsync(plan.Chain, input, output, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
+        // The first run is kept out of the inference time: the steady cost per frame is what the render is compared with.
+        var firstRun = await runner.RunAsync(plan.Chain, input.Memory, output.Memory, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+        var steadyCall = await runner.RunAsync(plan.Chain, input.Memory, output.Memory, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
+        for (long first = 1; first <= manifest.Frames; first += perCall)
         {
-            ArrayPool<float>.Shared.Return(input);
-            ArrayPool<float>.Shared.Return(output);
+            var count = (int)Math.Min(perCall, manifest.Frames - first + 1);
+            for (var i = 0; i < count; i++)
+            {
+                var encoded = await store.ReadAllBytesAsync(plan.SplitFrame(first + i), cancellationToken).ConfigureAwait(false);
+                using var image = codecs.Decode(encoded);
+                PixelLayout.HwcToPlanar(image.Pixels, plan.Width, plan.Height, input.Memory.Span.Slice(i * slot, slot), paddedWidth, paddedHeight);
+            }
+
+            timed += await runner.RunAsync(plan.Chain, input.Memory, output.Memory, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
         }
 
         return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall, runner.Device, runner.Notes.FirstOrDefault());

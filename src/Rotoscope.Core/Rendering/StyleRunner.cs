@@ -21,9 +21,22 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     private readonly ConcurrentDictionary<string, Lazy<OnnxStyleSession>> sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> lastUsed = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim inferenceGate = new(1, 1);
+    private readonly Lock pinnedGate = new();
+    private PinnedMemory? pinned;
+    private string? pinnedNote;
+    private bool pinnedTried;
+
+    /// <summary>A runner whose frame memory comes from <paramref name="pinned"/> whatever the device, for tests.</summary>
+    internal StyleRunner(InferenceOptions options, PinnedMemory pinned)
+        : this(options)
+    {
+        this.pinned = pinned;
+        pinnedTried = true;
+    }
 
     /// <summary>Notes to show the user once, e.g. what <c>--device auto</c> chose.</summary>
-    public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.DeviceNote is not null).Select(s => s.Value.DeviceNote!).Distinct();
+    public IEnumerable<string> Notes => sessions.Values.Where(s => s.IsValueCreated && s.Value.DeviceNote is not null).Select(s => s.Value.DeviceNote!)
+        .Append(pinnedNote).OfType<string>().Distinct();
 
     /// <summary>
     /// The device the prepared sessions actually use (<see cref="InferenceDevice.Auto"/> may have fallen back to the CPU):
@@ -32,14 +45,23 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     public InferenceDevice Device => sessions.Values.Any(s => s.IsValueCreated && s.Value.Device == InferenceDevice.Cuda) ? InferenceDevice.Cuda : InferenceDevice.Cpu;
 
     /// <summary>
-    /// Frames per model run for a padded frame size (at most <paramref name="available"/>). On a CPU, one 640x360 frame
-    /// per run is as fast per frame as four and needs a quarter of the activation memory; a GPU wants larger batches.
+    /// Frames per model run on <paramref name="device"/> (where the models actually run) for a padded frame size, at most
+    /// <paramref name="available"/>. On a CPU, one 640x360 frame
+    /// per run is as fast per frame as four and needs a quarter of the activation memory. A GPU wants larger batches:
+    /// about 8 megapixels a call (three 1080p frames, eight 720p), a few GiB of activations for a style network.
     /// </summary>
-    public int FramesPerCall(int paddedWidth, int paddedHeight, int available)
+    public static int FramesPerCall(InferenceDevice device, int paddedWidth, int paddedHeight, int available)
     {
-        var pixelBudget = Device == InferenceDevice.Cuda ? 4_000_000L : 250_000L;
+        var pixelBudget = device == InferenceDevice.Cuda ? 8_000_000L : 250_000L;
         return (int)Math.Clamp(pixelBudget / ((long)paddedWidth * paddedHeight), 1, Math.Max(1, available));
     }
+
+    /// <summary>
+    /// Memory for at least <paramref name="length"/> floats of planar frames, to give to <see cref="RunAsync"/>: on a GPU
+    /// page-locked (see <see cref="PinnedMemory"/>), so the copies to and from the device are direct; otherwise pooled
+    /// arrays. Dispose it to give it back.
+    /// </summary>
+    public IMemoryOwner<float> RentFrames(int length) => PinnedMemoryForDevice()?.TryRent(length) ?? MemoryPool<float>.Shared.Rent(length);
 
     /// <summary>Opens (or reuses) the sessions of <paramref name="chain"/>, so a broken model fails before any frame work.</summary>
     public void Prepare(StyleChain chain)
@@ -56,43 +78,40 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     /// leaves as they are, then its adjustment against those frames, into <paramref name="output"/>; returns the time
     /// the models ran, not counting the wait for another batch's turn.
     /// </summary>
-    public async Task<TimeSpan> RunAsync(StyleChain chain, float[] input, float[] output, int batch, int height, int width, CancellationToken cancellationToken)
+    public async Task<TimeSpan> RunAsync(StyleChain chain, Memory<float> input, Memory<float> output, int batch, int height, int width, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
         var length = batch * 3 * height * width;
         if (chain.Adjustment.Strength == 0)
         {
-            input.AsSpan(0, length).CopyTo(output); // none of the style reaches the output: the frames are the result as they are
+            input.Span[..length].CopyTo(output.Span); // none of the style reaches the output: the frames are the result as they are
             return TimeSpan.Zero;
         }
 
-        var inference = await RunModelsAsync(chain, input, output, batch, height, width, cancellationToken).ConfigureAwait(false);
+        var inference = await RunModelsAsync(chain, input[..length], output[..length], batch, height, width, cancellationToken).ConfigureAwait(false);
         if (!chain.Adjustment.IsNone)
         {
-            chain.Adjustment.Apply(output.AsSpan(0, length), input.AsSpan(0, length), height * width);
+            chain.Adjustment.Apply(output.Span[..length], input.Span[..length], height * width);
         }
 
         return inference;
     }
 
-    private async Task<TimeSpan> RunModelsAsync(StyleChain chain, float[] input, float[] output, int batch, int height, int width, CancellationToken cancellationToken)
+    private async Task<TimeSpan> RunModelsAsync(StyleChain chain, Memory<float> input, Memory<float> output, int batch, int height, int width, CancellationToken cancellationToken)
     {
-        var length = batch * 3 * height * width;
         await inferenceGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         try
         {
             var models = chain.Models.Select(SessionFor).ToList();
-            var grid = TileGrid.For(width, height, options.TileSize);
+            var grid = TileGrid.For(width, height, options.TileSize ?? InferenceOptions.DefaultTileSize(Device));
             if (grid.IsTiled)
             {
                 RunTiled(models, grid, input, output, batch);
             }
             else
             {
-                OnnxStyleSession.RunChain(models, input.AsSpan(0, length), output.AsSpan(0, length), batch, height, width);
+                OnnxStyleSession.RunChain(models, input.Span, output.Span, batch, height, width);
             }
 
             EvictLeastRecentlyUsed(chain);
@@ -138,12 +157,13 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
         }
 
         inferenceGate.Dispose();
+        pinned?.Dispose();
     }
 
     // A frame larger than a tile runs tile by tile, model by model (a model sees its whole input before the next one
     // runs): the models' activations then need memory for one tile, not the frame. Between models the frames ping-pong
     // through a scratch batch, so that the last model writes the output and the input is kept.
-    private static void RunTiled(List<OnnxStyleSession> models, TileGrid grid, float[] input, float[] output, int batch)
+    private static void RunTiled(List<OnnxStyleSession> models, TileGrid grid, Memory<float> input, Memory<float> output, int batch)
     {
         var slot = 3 * grid.Width * grid.Height;
         var tileLength = 3 * grid.TileWidth * grid.TileHeight;
@@ -155,12 +175,12 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
             var source = input;
             for (var i = 0; i < models.Count; i++)
             {
-                var target = (models.Count - 1 - i) % 2 == 0 ? output : scratch!;
+                var target = (models.Count - 1 - i) % 2 == 0 ? output : scratch.AsMemory(0, batch * slot);
                 var session = models[i];
                 TileRun run = (tileIn, tileOut, height, width) => session.Run(tileIn, tileOut, 1, height, width);
                 for (var frame = 0; frame < batch; frame++)
                 {
-                    grid.Run(source.AsSpan(frame * slot, slot), target.AsSpan(frame * slot, slot), tileInput, tileOutput, run);
+                    grid.Run(source.Span.Slice(frame * slot, slot), target.Span.Slice(frame * slot, slot), tileInput, tileOutput, run);
                 }
 
                 source = target;
@@ -174,6 +194,22 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
             {
                 ArrayPool<float>.Shared.Return(scratch);
             }
+        }
+    }
+
+    // Page-locked memory is worth its cost only for copies to a GPU; tried once, and said once if it cannot be had.
+    private PinnedMemory? PinnedMemoryForDevice()
+    {
+        lock (pinnedGate)
+        {
+            if (!pinnedTried && Device == InferenceDevice.Cuda)
+            {
+                pinnedTried = true;
+                pinned = PinnedMemory.FromCudaRuntime(out var reason);
+                pinnedNote = reason is null ? null : $"page-locked host memory unavailable ({reason}): frames go to the GPU from pageable memory";
+            }
+
+            return pinned;
         }
     }
 

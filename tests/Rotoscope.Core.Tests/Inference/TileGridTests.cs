@@ -20,14 +20,26 @@ public sealed class TileGridTests
 
     [Fact]
     [Trait("Category", "Unit")]
-    public void For_CutsA4KFrameIntoTwentyEightTiles_WithTheDefaultTileSize()
+    public void For_CutsA4KFrameIntoTwentyEightTiles_WithTheCpuDefaultTileSize()
     {
-        var grid = TileGrid.For(3840, 2160, InferenceOptions.DefaultTileSize);
+        var grid = TileGrid.For(3840, 2160, InferenceOptions.DefaultTileSize(InferenceDevice.Cpu));
 
         Assert.Equal((7, 4), (grid.Columns, grid.Rows));
         Assert.Equal((604, 588), (grid.TileWidth, grid.TileHeight));
         Assert.Equal([0, 536, 1076, 1616, 2156, 2696, 3236], Enumerable.Range(0, 7).Select(grid.Left));
-        Assert.False(TileGrid.For(640, 360, InferenceOptions.DefaultTileSize).IsTiled);
+        Assert.False(TileGrid.For(640, 360, InferenceOptions.DefaultTileSize(InferenceDevice.Cpu)).IsTiled);
+    }
+
+    [Fact]
+    [Trait("Category", "Unit")]
+    public void For_CutsA4KFrameIntoFourTiles_AndLeaves1080pWhole_WithTheGpuDefaultTileSize()
+    {
+        // On a GPU frames up to 1080p go to the model whole, so several fit in one call.
+        var grid = TileGrid.For(3840, 2160, InferenceOptions.DefaultTileSize(InferenceDevice.Cuda));
+
+        Assert.Equal((2, 2), (grid.Columns, grid.Rows));
+        Assert.Equal((1952, 1112), (grid.TileWidth, grid.TileHeight));
+        Assert.False(TileGrid.For(1920, 1080, InferenceOptions.DefaultTileSize(InferenceDevice.Cuda)).IsTiled);
     }
 
     [Theory]

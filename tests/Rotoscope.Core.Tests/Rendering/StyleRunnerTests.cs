@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Rotoscope.Core.Inference;
 using Rotoscope.Core.Rendering;
 using Rotoscope.Core.Styles;
@@ -61,6 +62,43 @@ public sealed class StyleRunnerTests
         Assert.Equal(posterized, chained);
         Assert.All(input.Zip(twice), pair => Assert.Equal(pair.First, pair.Second, 1e-3f));
     }
+
+    [Fact]
+    public async Task RunAsync_GivesTheSameFrames_InFrameMemoryOutsideTheManagedHeap()
+    {
+        // What a runner on a GPU hands out: native memory the GC never moves (page-locked there, plain here).
+        using var plain = new StyleRunner(new InferenceOptions());
+        using var native = new PinnedMemory(bytes => NativeAllocate(bytes), pointer => NativeFree(pointer));
+        using var runner = new StyleRunner(new InferenceOptions(), native);
+        var chain = Catalog.Resolve($"{OnnxRuntimeFixture.Model("invert.onnx")}|posterize") with { Adjustment = new StyleAdjustment(0.6) };
+        var input = Pattern(2);
+        var expected = await RunAsync(plain, chain, input, 2);
+
+        using var inputMemory = runner.RentFrames(input.Length);
+        using var outputMemory = runner.RentFrames(input.Length);
+        input.CopyTo(inputMemory.Memory.Span);
+        await runner.RunAsync(chain, inputMemory.Memory, outputMemory.Memory, 2, Side, Side, CancellationToken.None);
+
+        Assert.False(MemoryMarshal.TryGetArray<float>(inputMemory.Memory, out _));
+        Assert.Equal(expected, outputMemory.Memory.Span.ToArray());
+        Assert.Equal(input, inputMemory.Memory.Span.ToArray());
+    }
+
+    [Fact]
+    public async Task RentFrames_GivesPooledArrays_AndSaysNothingOfPageLockedMemory_OnTheCpu()
+    {
+        using var runner = new StyleRunner(new InferenceOptions());
+        await RunAsync(runner, "toon");
+
+        using var frames = runner.RentFrames(1000);
+
+        Assert.True(MemoryMarshal.TryGetArray<float>(frames.Memory, out _));
+        Assert.Empty(runner.Notes);
+    }
+
+    private static unsafe nint NativeAllocate(nuint bytes) => (nint)NativeMemory.Alloc(bytes);
+
+    private static unsafe void NativeFree(nint pointer) => NativeMemory.Free((void*)pointer);
 
     private static IOrderedEnumerable<string> PathsOf(params string[] styles) => styles.Select(s => Catalog.Resolve(s).Models.Single().ModelPath).Order();
 
