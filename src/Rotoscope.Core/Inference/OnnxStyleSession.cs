@@ -31,16 +31,20 @@ public sealed class OnnxStyleSession : IDisposable
         Device = device;
         DeviceNote = deviceNote;
         this.session = session;
-        deviceMemory = device == InferenceDevice.Cuda
-            ? new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default)
-            : OrtMemoryInfo.DefaultInstance;
         inputNames = [session.InputNames[0]];
         outputNames = [session.OutputNames[0]];
         runOptions = new RunOptions();
         shrinkingRunOptions = new RunOptions();
+        deviceMemory = OrtMemoryInfo.DefaultInstance;
         try
         {
-            shrinkingRunOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", device == InferenceDevice.Cuda ? "cpu:0;gpu:0" : "cpu:0");
+            // Only the CPU arena is shrunk: on CUDA the GPU's arena keeps the high-water mark of every shape it has seen
+            // (GPU memory is large, and a worker sees few shapes), so nothing rests on finding that arena by name.
+            shrinkingRunOptions.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+            if (device == InferenceDevice.Cuda)
+            {
+                deviceMemory = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA, OrtAllocatorType.DeviceAllocator, 0, OrtMemType.Default);
+            }
         }
         catch
         {

@@ -115,9 +115,9 @@ public sealed class BatchStylizer(IBlobStore store, StyleRunner runner, CodecPoo
                 }
 
                 // Writes behind the model stay bounded too.
-                while (writes.Count(w => !w.IsCompleted) > ahead)
+                while (writes.Where(w => !w.IsCompleted).ToList() is { Count: var pending } unfinished && pending > ahead)
                 {
-                    await Task.WhenAny(writes.Where(w => !w.IsCompleted)).ConfigureAwait(false);
+                    await Task.WhenAny(unfinished).ConfigureAwait(false);
                 }
 
                 var chunk = chunks[k];

@@ -123,12 +123,12 @@ public static class RenderBenchmark
 
         var (paddedWidth, paddedHeight) = (plan.ModelWidth, plan.ModelHeight);
         var slot = 3 * paddedWidth * paddedHeight;
-        var perCall = StyleRunner.FramesPerCall(runner.Device, paddedWidth, paddedHeight, (int)manifest.Frames);
+        var batchFrames = (int)Math.Min(manifest.Frames, plan.BatchSize);
+        var perCall = StyleRunner.FramesPerCall(runner.Device, paddedWidth, paddedHeight, batchFrames);
         // The render's kind of frame memory (page-locked on a GPU), so the copies to the device cost what they cost there.
         using var input = runner.RentFrames(perCall * slot);
         using var output = runner.RentFrames(perCall * slot);
         var timed = TimeSpan.Zero;
-        var batchFrames = (int)Math.Min(manifest.Frames, plan.BatchSize);
 
         // The first run is kept out of the inference time: the steady cost per frame is what the render is compared with.
         var firstRun = await runner.RunAsync(plan.Chain, input.Memory, output.Memory, perCall, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
@@ -146,6 +146,6 @@ public static class RenderBenchmark
             timed += await runner.RunAsync(plan.Chain, input.Memory, output.Memory, count, paddedHeight, paddedWidth, cancellationToken).ConfigureAwait(false);
         }
 
-        return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall, runner.Device, runner.Notes.FirstOrDefault());
+        return (timed.TotalSeconds, (opened + firstRun - steadyCall).TotalSeconds, steadyCall.TotalSeconds * batchFrames / perCall, runner.Device, runner.Notes.Any() ? string.Join("; ", runner.Notes) : null);
     }
 }

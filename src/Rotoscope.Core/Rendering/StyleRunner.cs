@@ -61,7 +61,24 @@ public sealed class StyleRunner(InferenceOptions options, int maxModels = StyleR
     /// page-locked (see <see cref="PinnedMemory"/>), so the copies to and from the device are direct; otherwise pooled
     /// arrays. Dispose it to give it back.
     /// </summary>
-    public IMemoryOwner<float> RentFrames(int length) => PinnedMemoryForDevice()?.TryRent(length) ?? MemoryPool<float>.Shared.Rent(length);
+    public IMemoryOwner<float> RentFrames(int length)
+    {
+        var pinnedMemory = PinnedMemoryForDevice();
+        if (pinnedMemory?.TryRent(length) is { } block)
+        {
+            return block;
+        }
+
+        if (pinnedMemory is not null)
+        {
+            lock (pinnedGate)
+            {
+                pinnedNote ??= $"could not page-lock {(long)length * sizeof(float) >> 20} MiB of host memory: frames go to the GPU from pageable memory";
+            }
+        }
+
+        return MemoryPool<float>.Shared.Rent(length);
+    }
 
     /// <summary>Opens (or reuses) the sessions of <paramref name="chain"/>, so a broken model fails before any frame work.</summary>
     public void Prepare(StyleChain chain)

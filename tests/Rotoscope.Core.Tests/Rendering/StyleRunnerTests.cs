@@ -29,7 +29,7 @@ public sealed class StyleRunnerTests
     }
 
     [Fact]
-    public async Task RunAsync_BlendsWithTheFramesAsTheyCameIn_WhenAChainOfTwoRuns()
+    public async Task RunAsync_BlendsWithTheFramesAsTheyCameIn_WhenAChainRuns()
     {
         using var runner = new StyleRunner(new InferenceOptions());
         var invert = OnnxRuntimeFixture.Model("invert.onnx");
@@ -94,6 +94,18 @@ public sealed class StyleRunnerTests
 
         Assert.True(MemoryMarshal.TryGetArray<float>(frames.Memory, out _));
         Assert.Empty(runner.Notes);
+    }
+
+    [Fact]
+    public void RentFrames_FallsBackToPooledArraysAndSaysSo_WhenMemoryCannotBePageLocked()
+    {
+        using var failing = new PinnedMemory(_ => 0, _ => throw new InvalidOperationException("nothing was allocated"));
+        using var runner = new StyleRunner(new InferenceOptions(), failing);
+
+        using var frames = runner.RentFrames(3 << 20);
+
+        Assert.True(MemoryMarshal.TryGetArray<float>(frames.Memory, out _));
+        Assert.Equal(["could not page-lock 12 MiB of host memory: frames go to the GPU from pageable memory"], runner.Notes);
     }
 
     private static unsafe nint NativeAllocate(nuint bytes) => (nint)NativeMemory.Alloc(bytes);
