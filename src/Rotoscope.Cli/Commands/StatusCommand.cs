@@ -36,15 +36,7 @@ internal static class StatusCommand
             }
             else
             {
-                await foreach (var each in RenderStatus.ListAsync(store, cancellationToken).ConfigureAwait(false))
-                {
-                    if (await RenderStatus.ReadAsync(store, each, cancellationToken).ConfigureAwait(false) is { } status)
-                    {
-                        statuses.Add(status);
-                    }
-                }
-
-                statuses = [.. statuses.OrderByDescending(s => s.Updated).Take(Recent)];
+                statuses = [.. await new RenderStatusList(store).NewestAsync(Recent, cancellationToken).ConfigureAwait(false)];
             }
 
             if (parse.GetValue(json))

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Rotoscope.Core.Storage;
 
 namespace Rotoscope.Core.Rendering;
@@ -56,20 +55,6 @@ public sealed record RenderStatus(
         return await store.TryReadJsonAsync<SplitManifest>(plan.SplitManifest, cancellationToken).ConfigureAwait(false) is { } manifest
             ? Status(styled >= manifest.Frames ? "assembling" : "stylizing", manifest.Frames)
             : Status(styled > 0 ? "stylizing" : "queued", plan.ExpectedFrames);
-    }
-
-    /// <summary>The ids of the renders the store holds.</summary>
-    public static async IAsyncEnumerable<string> ListAsync(IBlobStore store, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(store);
-        await foreach (var entry in store.ListAsync(BlobKey.Parse("renders"), cancellationToken).ConfigureAwait(false))
-        {
-            var parts = entry.Key.Value.Split('/');
-            if (parts is ["renders", var id, "plan.json"])
-            {
-                yield return id;
-            }
-        }
     }
 
     // Batch markers are named FIRST-LAST.json.

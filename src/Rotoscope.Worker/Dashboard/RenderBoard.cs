@@ -44,6 +44,8 @@ public sealed class RenderBoard(IBlobStore store, RenderScheduler scheduler, Job
     // Every open page asks once a second, and the home-page metric with it: one listing serves them all for a second.
     private static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim listing = new(1, 1);
+    private readonly RenderStatusList renders = new(store);
+    private Dictionary<string, (string? Version, ReviewRecord? Review)> reviews = new(StringComparer.Ordinal);
     private (DateTimeOffset At, IReadOnlyList<RenderRow> Rows)? latest;
 
     /// <summary>The most recently updated renders, newest first.</summary>
@@ -57,22 +59,19 @@ public sealed class RenderBoard(IBlobStore store, RenderScheduler scheduler, Job
                 return cached.Rows;
             }
 
-            var statuses = new List<RenderStatus>();
-            await foreach (var id in RenderStatus.ListAsync(store, cancellationToken).ConfigureAwait(false))
+            var statuses = await renders.NewestAsync(Shown, cancellationToken).ConfigureAwait(false);
+            // A review record is one of its render's records: read again only when they have changed.
+            var shownReviews = new Dictionary<string, (string? Version, ReviewRecord? Review)>(StringComparer.Ordinal);
+            foreach (var status in statuses)
             {
-                if (await RenderStatus.ReadAsync(store, id, cancellationToken).ConfigureAwait(false) is { } status)
-                {
-                    statuses.Add(status);
-                }
+                var version = renders.VersionOf(status.RenderId);
+                shownReviews[status.RenderId] = reviews.TryGetValue(status.RenderId, out var seen) && seen.Version == version
+                    ? seen
+                    : (version, await ReviewRecord.ReadAsync(store, status.RenderId, cancellationToken).ConfigureAwait(false));
             }
 
-            var reviews = new Dictionary<string, ReviewRecord>(StringComparer.Ordinal);
-            await foreach (var review in ReviewRecord.ListAsync(store, cancellationToken).ConfigureAwait(false))
-            {
-                reviews[review.RenderId] = review;
-            }
-
-            var rows = statuses.OrderByDescending(s => s.Updated).Take(Shown).Select(s => RenderRow.Of(s, reviews.GetValueOrDefault(s.RenderId))).ToList();
+            reviews = shownReviews;
+            var rows = statuses.Select(s => RenderRow.Of(s, reviews[s.RenderId].Review)).ToList();
             latest = (clock.GetUtcNow(), rows);
             return rows;
         }
