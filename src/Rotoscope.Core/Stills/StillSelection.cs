@@ -9,7 +9,7 @@ namespace Rotoscope.Core.Stills;
 /// the PNGs anywhere below stills/. Names are relative to the root, and outputs keep them.
 /// </summary>
 /// <param name="Root">The folder the names are relative to: a path, or a URI ending in <c>/</c> (or <c>://</c>).</param>
-/// <param name="Pattern">A glob on the names (<c>*</c> and <c>?</c> within a segment, <c>**</c> across segments, <c>[abc]</c>), or null for every name.</param>
+/// <param name="Pattern">A glob on the names (<c>*</c> and <c>?</c> within a segment, <c>**</c> across segments, <c>[abc]</c>; letters in either case), or null for every name.</param>
 public sealed record StillSelection(string Root, string? Pattern)
 {
     /// <summary>Extensions styled; anything else under the root is listed as not an image.</summary>
@@ -59,7 +59,8 @@ public sealed record StillSelection(string Root, string? Pattern)
             return true;
         }
 
-        regex ??= new Regex(ToRegex(Pattern), RegexOptions.CultureInvariant | RegexOptions.Singleline);
+        // Letters match either case: cameras name files IMG_0001.JPG, people type *.jpg.
+        regex ??= new Regex(ToRegex(Pattern), RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.IgnoreCase);
         return regex.IsMatch(name);
     }
 

@@ -43,7 +43,10 @@ public class StillSelectionTests
     [InlineData("a+b (1).jpg", "a+b (1).jpg", true)]
     [InlineData("[*].jpg", "*.jpg", true)]
     [InlineData("[*].jpg", "x.jpg", false)]
-    public void Matches_FollowsGlobRules_WithinAndAcrossSegments(string pattern, string name, bool matches)
+    [InlineData("*.jpg", "IMG_0001.JPG", true)]
+    [InlineData("img-[a-c].png", "IMG-B.PNG", true)]
+    [InlineData("*.jpg", "IMG_0001.JPEG", false)]
+    public void Matches_FollowsGlobRules_WithinAndAcrossSegments_InEitherCase(string pattern, string name, bool matches)
     {
         Assert.Equal(matches, new StillSelection("root", pattern).Matches(name));
     }
