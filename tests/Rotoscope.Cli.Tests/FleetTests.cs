@@ -245,6 +245,10 @@ public sealed class FleetTests(PostgresServer postgres, ITestOutputHelper output
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Equal(3, JsonDocument.Parse(second.Out).RootElement.GetProperty("skipped").GetInt32());
         Assert.All(names, name => Assert.True(File.Exists(cli.PathOf(Path.Combine("styled", name))), name));
+
+        // Once folded into the manifest, a batch's job id is dropped from the job database too.
+        var recorded = await PostgresServer.QueryAsync(cli.Variables["ROTOSCOPE_POSTGRES"]!, "SELECT count(*) FROM hangfire.hash WHERE key LIKE 'rotoscope:stills:%'");
+        Assert.Equal("0", recorded);
     }
 
     [Fact]

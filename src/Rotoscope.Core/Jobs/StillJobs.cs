@@ -53,6 +53,23 @@ public sealed class StillScheduler(IBackgroundJobClient client, JobStorage stora
         return connection.GetAllEntriesFromHash(KeyOf(jobId, batchId))?.GetValueOrDefault(JobField);
     }
 
+    /// <summary>
+    /// Drops the job ids recorded for batches whose records are gone from the store (folded into the manifest): nothing
+    /// looks them up again, and a fleet's job database would otherwise keep one for every batch ever styled.
+    /// </summary>
+    public void Forget(string jobId, IEnumerable<string> batchIds)
+    {
+        ArgumentNullException.ThrowIfNull(batchIds);
+        using var connection = storage.GetConnection();
+        using var transaction = connection.CreateWriteTransaction();
+        foreach (var batchId in batchIds)
+        {
+            transaction.RemoveHash(KeyOf(jobId, batchId));
+        }
+
+        transaction.Commit();
+    }
+
     /// <summary>Whether the batch's recorded job is queued, scheduled for a retry or running.</summary>
     public bool IsRunning(string jobId, string batchId)
     {

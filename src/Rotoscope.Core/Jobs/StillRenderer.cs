@@ -108,7 +108,7 @@ public static class StillRenderer
 
         // This run's results (and any a crashed run left) go into the manifest.
         var results = (await records.ResultsAsync(plan.JobId, cancellationToken).ConfigureAwait(false)).Where(r => jobs.ContainsKey(r.BatchId)).ToList();
-        await records.CompactAsync(plan.JobId, cancellationToken).ConfigureAwait(false);
+        scheduler.Forget(plan.JobId, await records.CompactAsync(plan.JobId, cancellationToken).ConfigureAwait(false));
         var outcomes = results.SelectMany(r => r.Outcomes).ToList();
         var progress = tracker.Progress;
         var styled = outcomes.Count(o => o.Error is null);

@@ -51,14 +51,14 @@ public sealed class StillRecords(IBlobStore store)
 
     /// <summary>
     /// Folds every batch result into the manifest, then deletes those results and their batches; batches without a result
-    /// stay (their claims still count). Run by the client that saw its run end; idempotent.
+    /// stay (their claims still count). Run by the client that saw its run end; idempotent. Returns the batches folded.
     /// </summary>
-    public async Task CompactAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> CompactAsync(string jobId, CancellationToken cancellationToken)
     {
         var results = await ResultsAsync(jobId, cancellationToken).ConfigureAwait(false);
         if (results.Count == 0)
         {
-            return;
+            return [];
         }
 
         var (done, _, _) = await ReadAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -89,6 +89,8 @@ public sealed class StillRecords(IBlobStore store)
         {
             await store.DeleteAsync(plan, cancellationToken).ConfigureAwait(false);
         }
+
+        return [.. results.Select(r => r.BatchId)];
     }
 
     /// <summary>The results written so far, in batch id order (ids start with their run's time, so older runs first).</summary>
